@@ -1,4 +1,4 @@
-/* Allocation wrappers that record MLOPS_ENOMEM on failure, and the public mlops_alloc/mlops_free. */
+/* Allocation wrappers that record MLOPS_ENOMEM on failure, string duplication/formatting, mlops_alloc/mlops_free. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Compact JSON writer into a mlops_buf, and shortest round-trip formatting of doubles. */
+/* Compact JSON writer into a mlops_buf, shortest round-trip formatting of doubles, and UTF-8 validation. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
