@@ -1,0 +1,9 @@
+/* libmlops: the umbrella header. Users write #include <mlops/mlops.h>. */
+#ifndef MLOPS_MLOPS_H
+#define MLOPS_MLOPS_H
+
+#include "common.h"
+#include "store.h"
+#include "sys/backend.h"
+
+#endif

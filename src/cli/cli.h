@@ -1,0 +1,72 @@
+/*
+ * The mlops command-line tool: shared declarations. The CLI is a user of the public API only: it includes
+ * <mlops/mlops.h> and links libmlops.so, never an internal header.
+ *
+ * Exit codes: 0 success, 1 failure (the library's error is printed), 2 usage error.
+ */
+#ifndef MLOPS_CLI_H
+#define MLOPS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mlops/mlops.h>
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+typedef struct cli_ctx {
+	const char *store_path; /* --store, else $MLOPS_STORE, else ./.mlops */
+	const char *backend;    /* --backend, NULL for the default */
+	bool json;              /* --json: machine-readable output on stdout */
+	mlops_store *store;     /* opened on first use by cli_store() */
+} cli_ctx;
+
+/* Open the store (once) and return it; on failure print the error and return NULL (exit with CLI_FAIL). */
+mlops_store *cli_store(cli_ctx *ctx);
+
+/* Print "mlops: <what>: <library message> [<ERROR_NAME>]" to stderr; returns CLI_FAIL. */
+int cli_fail(const char *what);
+
+/* Print "mlops <cmd>: <message>" and "Try 'mlops <cmd> --help'." to stderr; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True when argv[i] is -h or --help. */
+bool cli_is_help(const char *arg);
+
+/* ---- JSON output (cli_json.c): a minimal writer to a FILE, for --json ---- */
+typedef struct cli_json {
+	FILE *out;
+	int depth;
+	uint64_t need_comma;
+} cli_json;
+
+void cli_json_init(cli_json *j, FILE *out);
+void cli_json_begin_object(cli_json *j);
+void cli_json_end_object(cli_json *j);
+void cli_json_begin_array(cli_json *j);
+void cli_json_end_array(cli_json *j);
+void cli_json_key(cli_json *j, const char *key);
+void cli_json_string(cli_json *j, const char *s);   /* NULL writes null */
+void cli_json_int(cli_json *j, int64_t v);
+void cli_json_uint(cli_json *j, uint64_t v);
+void cli_json_double(cli_json *j, double v);        /* NaN/Inf as the strings "NaN", "Infinity", "-Infinity" */
+void cli_json_bool(cli_json *j, bool v);
+void cli_json_null(cli_json *j);
+void cli_json_raw(cli_json *j, const char *json);   /* text that is already JSON */
+void cli_json_end(cli_json *j);                      /* final newline */
+
+/* A top-level command. run() gets argv with argv[0] = the command name; it parses its own options
+ * (getopt_long, with "+" so that sub-commands see their own options) and handles --help itself. */
+typedef struct cli_command {
+	const char *name;
+	const char *summary;             /* one line for 'mlops --help' */
+	int (*run)(cli_ctx *ctx, int argc, char **argv);
+} cli_command;
+
+/* Module commands live in cmd_<name>.c, are declared here and listed in main.c's table. */
+extern const cli_command cli_cmd_init, cli_cmd_info, cli_cmd_verify, cli_cmd_gc, cli_cmd_object;
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * Internal view of the store handle for the domain modules: the metadata db, the object database, the audit
+ * log, lineage, reference counting, and the module table (migrations and gc roots).
+ */
+#ifndef MLOPS_STORE_STORE_H
+#define MLOPS_STORE_STORE_H
+
+#include <stdbool.h>
+
+#include "mlops/store.h"
+#include "storage/db.h"
+#include "storage/odb.h"
+#include "util/util.h"
+
+/* Store format version: PRAGMA user_version of mlops.db. Bump it with a migration of the "store" module. */
+#define MLOPS_STORE_FORMAT_VERSION 1
+
+/* One migration step of a module: brings the module's tables from version - 1 to version.
+ * Either sql (run as one script) or fn (for steps that need code); both run inside the open transaction. */
+typedef struct mlops__migration {
+	int version;
+	const char *sql;
+	int (*fn)(mlops_db *db);
+} mlops__migration;
+
+/* A domain module as the store sees it. */
+typedef struct mlops__module {
+	const char *name;                     /* also its table prefix, e.g. "runs" -> runs_* tables */
+	const mlops__migration *migrations;   /* in ascending version order, starting at 1 */
+	size_t n_migrations;
+	const char *const *gc_roots;          /* NULL-terminated SQL queries, each returning one TEXT column of
+	                                         object ids (32 hex) that gc must keep; may be NULL */
+} mlops__module;
+
+/* The modules, in migration order; defined in src/store/modules.c. NULL-terminated. */
+extern const mlops__module *const mlops__modules[];
+
+struct mlops_store {
+	int refs;            /* the caller's reference plus one per live child handle */
+	char *path;
+	char *actor;
+	uint32_t flags;
+	int sync;
+	mlops_db *db;
+	mlops_odb *odb;
+};
+
+/* Child handles (runs, readers, iterators, ...) keep the store alive: ref when created, unref when freed. */
+void mlops_store__ref(mlops_store *store);
+void mlops_store__unref(mlops_store *store);
+
+static inline mlops_db *mlops_store__db(mlops_store *store) { return store->db; }
+static inline mlops_odb *mlops_store__odb(mlops_store *store) { return store->odb; }
+static inline const char *mlops_store__actor(mlops_store *store) { return store->actor; }
+
+/* MLOPS_EREADONLY with "<what>: store '<path>' is read-only" when opened read-only; else 0. */
+int mlops_store__check_writable(mlops_store *store, const char *what);
+
+/* Append an audit row (when = now, who = actor). Call inside the caller's write transaction so that the row
+ * commits or rolls back with the change. detail_json may be NULL ("{}"). */
+int mlops_store__audit(mlops_store *store, const char *action, const char *object_kind, const char *object_id,
+                       const char *detail_json);
+
+/* Add a lineage edge inside the caller's transaction (the public mlops_lineage_add opens its own). */
+int mlops_store__lineage_add(mlops_store *store, const char *from_kind, const char *from_id, const char *to_kind,
+                             const char *to_id, const char *relation);
+
+#endif
