@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "store.h"
+#include "runs.h"
 #include "sys/backend.h"
 
 #endif

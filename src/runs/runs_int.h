@@ -1,0 +1,140 @@
+/*
+ * Internal declarations shared by the files of the runs module (everything under src/runs): validation, id lookups, reading
+ * info rows into library-owned structs, and the writes that the import path reuses inside its own transaction.
+ * Not installed; never included outside src/runs.
+ */
+#ifndef MLOPS_RUNS_INT_H
+#define MLOPS_RUNS_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mlops/runs.h"
+#include "store/store.h"
+
+extern const mlops__module mlops_runs__module;
+
+/* Limits (MLflow's). */
+#define MLOPS_RUNS__MAX_KEY 250
+#define MLOPS_RUNS__MAX_PARAM_VALUE 6000
+#define MLOPS_RUNS__MAX_TAG_VALUE 8000
+#define MLOPS_RUNS__MAX_EXPERIMENT_NAME 500
+
+/* Lifecycle column values. */
+#define MLOPS_RUNS__ACTIVE 0
+#define MLOPS_RUNS__DELETED 1
+
+/* ---- validation (validate.c) ---- */
+
+/* what: "param", "metric", "tag"; MLOPS_EINVAL with a message naming the key and the rule otherwise. */
+int mlops_runs__check_key(const char *what, const char *key);
+/* Check a value against max bytes and UTF-8 validity. */
+int mlops_runs__check_value(const char *what, const char *key, const char *value, size_t max);
+/* A run id: exactly 32 lowercase hex characters. */
+int mlops_runs__check_run_id(const char *run_id);
+/* Parse a decimal experiment id ("0", "12"); MLOPS_EINVAL otherwise. */
+int mlops_runs__parse_experiment_id(int64_t *out, const char *experiment_id);
+/* Experiment name: non-empty, at most MLOPS_RUNS__MAX_EXPERIMENT_NAME bytes, valid UTF-8. */
+int mlops_runs__check_experiment_name(const char *name);
+/* Artifact path: relative, '/'-separated, no "." or ".." segment, no empty segment; NULL/"" allowed when
+ * allow_root. */
+int mlops_runs__check_artifact_path(const char *path, bool allow_root);
+
+/* ---- a string arena for library-owned info structs (arena.c) ---- */
+
+typedef struct mlops_runs__arena {
+	struct mlops_runs__arena_block *head;
+} mlops_runs__arena;
+
+/* Copy s (NULL stays NULL) into the arena; NULL with MLOPS_ENOMEM recorded on failure (check s first). */
+const char *mlops_runs__arena_strdup(mlops_runs__arena *a, const char *s, int *err);
+void *mlops_runs__arena_alloc(mlops_runs__arena *a, size_t size, int *err);
+void mlops_runs__arena_reset(mlops_runs__arena *a);  /* forget everything, keep the first block */
+void mlops_runs__arena_free(mlops_runs__arena *a);
+
+/* ---- lookups (lookup.c); callers are inside a read or write transaction ---- */
+
+typedef struct mlops_runs__run_state {
+	int64_t rid;
+	int64_t experiment_id;
+	int status;
+	int lifecycle;
+	int deleted_by_experiment;
+} mlops_runs__run_state;
+
+/* Look a run up by its public id. MLOPS_EINVAL (malformed id), MLOPS_ENOTFOUND ("run <id> not found"). */
+int mlops_runs__run_lookup(mlops_runs__run_state *out, mlops_store *store, const char *run_id);
+
+/* 0 when the run accepts writes of the given class, else MLOPS_ECONFLICT naming the run and its state.
+ * annotation: tags and notes (any non-deleted run); otherwise params, metrics, artifacts, inputs (also needs
+ * RUNNING or SCHEDULED unless resumed is true). */
+int mlops_runs__run_writable(const mlops_runs__run_state *st, const char *run_id, bool annotation, bool resumed);
+
+/* Interned metric key id; create adds a missing key (write transaction). MLOPS_ENOTFOUND when !create. */
+int mlops_runs__metric_kid(int64_t *out, mlops_store *store, const char *key, bool create);
+
+/* Experiment id by name; MLOPS_ENOTFOUND when missing. */
+int mlops_runs__experiment_lookup(int64_t *out_id, int *out_lifecycle, mlops_store *store, const char *name);
+
+/* ---- reading rows into info structs (read.c) ---- */
+
+/* The columns mlops_runs__run_info_read() expects, in order, from `runs_runs r`. */
+#define MLOPS_RUNS__INFO_COLUMNS \
+	"r.run_id, r.experiment_id, r.name, r.user_name, r.parent_run_id, r.status, r.start_ms, r.end_ms, " \
+	"r.lifecycle, r.deleted_ms"
+#define MLOPS_RUNS__INFO_NCOLS 10
+
+/* Fill *info from the row of st starting at column col0, strings copied into the arena. */
+int mlops_runs__run_info_read(mlops_run_info *info, mlops_runs__arena *a, sqlite3_stmt *st, int col0);
+
+/* The columns mlops_runs__summary_read() expects, in order, from `runs_metrics m JOIN runs_metric_keys k`. */
+#define MLOPS_RUNS__SUMMARY_COLUMNS \
+	"k.key, m.last_val, m.last_nan, m.last_step, m.last_ts, m.min_val, m.max_val, m.n_points, m.first_step, " \
+	"m.max_step"
+#define MLOPS_RUNS__SUMMARY_NCOLS 10
+
+int mlops_runs__summary_read(mlops_metric_summary *out, mlops_runs__arena *a, sqlite3_stmt *st, int col0);
+
+/* ---- writes reused by the import path; all run inside the caller's write transaction ---- */
+
+/* Find an experiment by name or create it (with the given artifact location, creation time and lifecycle). */
+int mlops_runs__experiment_ensure(int64_t *out_id, mlops_store *store, const char *name,
+                                  const char *artifact_location, int64_t creation_ms, int lifecycle);
+
+/* Insert a run row from info (run_id, status, times, lifecycle, name, user, parent all as given; no tags are
+ * added). MLOPS_EEXISTS when the run id is taken. Writes the "run.start" audit row unless audit_action names
+ * another one (e.g. "runs.import"). */
+int mlops_runs__insert_run(int64_t *out_rid, mlops_store *store, int64_t experiment_id, const mlops_run_info *info,
+                           const char *audit_action);
+
+/* Store a param with the write-once rule (flags: MLOPS_PARAM_OVERWRITE); audit "param.log". */
+int mlops_runs__put_param(mlops_store *store, int64_t rid, const char *run_id, const char *key, const char *value,
+                          uint32_t flags);
+
+/* Set a tag (no audit row: the caller writes one). */
+int mlops_runs__put_tag(mlops_store *store, int64_t rid, const char *key, const char *value);
+
+/* Append n points of one key (any order of steps) as one history block and merge them into the summary row.
+ * timestamps must be resolved (no 0 = now here). No audit row. */
+int mlops_runs__append_points(mlops_store *store, int64_t rid, const char *key, const int64_t *steps,
+                              const int64_t *timestamps, const double *values, size_t n);
+
+/* Record an artifact row (replacing the same path). No audit row. */
+int mlops_runs__put_artifact(mlops_store *store, int64_t rid, const char *path, const char *oid, uint64_t size,
+                             uint32_t mode, int64_t created_ms);
+
+/* ---- metric history blocks (blocks.c) ---- */
+
+/* Encode n points into out (codec byte + payload; zstd when smaller). */
+int mlops_runs__block_encode(mlops_buf *out, const int64_t *steps, const int64_t *timestamps, const double *values,
+                             size_t n);
+/* Decode a block of n points, appending to the arrays (which must have room for n more). MLOPS_ECORRUPT when the
+ * data does not decode to exactly n points. */
+int mlops_runs__block_decode(int64_t *steps, int64_t *timestamps, double *values, size_t n, const void *data,
+                             size_t size);
+
+/* A NaN-aware total order for the "last" tie-break: a NaN value ranks as 0 (MLflow's SQL store). Returns > 0 when
+ * (s1, t1, v1) is greater than (s2, t2, v2). */
+int mlops_runs__point_cmp(int64_t s1, int64_t t1, double v1, int64_t s2, int64_t t2, double v2);
+
+#endif
