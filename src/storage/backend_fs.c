@@ -1,0 +1,584 @@
+/*
+ * The "fs" blob backend: one file per blob at <location>/ab/cdef... (2-character fan-out directory, then the
+ * remaining 30 characters of the key), written to <location>/tmp/ first and renamed into place, so a blob only
+ * ever appears under its final name complete.
+ *
+ * Sync modes: FULL fsyncs each temp file, renames it and fsyncs the fan-out directory. NORMAL writes temp files
+ * without fsync and keeps them pending (exists/read/list see them); flush() (also every 256 MiB or 4096 blobs, and
+ * in free()) calls syncfs() once, then renames every pending file and fsyncs the touched directories: a blob
+ * reaches its final name only after its bytes are durable, at the cost of one syncfs per batch instead of one
+ * fsync per blob. OFF renames at once and never syncs.
+ * An instance is used by one thread at a time (one store handle per thread).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mlops/store.h"
+#include "storage/backends.h"
+#include "util/util.h"
+
+#define PENDING_MAX_BYTES (256ull * 1024 * 1024)
+#define PENDING_MAX_BLOBS 4096
+#define STALE_TEMP_SECONDS 3600
+
+typedef struct pending_blob {
+	char key[MLOPS_OID_BUFSIZE];
+	char *tmp;      /* path of the temp file */
+	uint64_t size;
+	int64_t mtime;
+	bool removed;   /* removed before flush: kept in the order list until then */
+} pending_blob;
+
+typedef struct fs_backend {
+	mlops_backend base;
+	char *root;
+	int rootfd;
+	int sync;
+	unsigned long counter;
+	mlops_keymap pending;    /* key -> pending_blob, for lookups */
+	pending_blob **order;    /* pending blobs in write order: chunks reach their final names before the
+	                            manifest that lists them */
+	size_t norder, order_cap;
+	uint64_t pending_bytes;
+} fs_backend;
+
+static int check_key(const char *key)
+{
+	if (!key || !mlops__oid_hex_valid(key))
+		return mlops__error(MLOPS_EINVAL, "fs backend: invalid blob key '%s' (want 32 lowercase hex characters)",
+		                    key ? key : "(null)");
+	return 0;
+}
+
+/* "ab/cdef..." relative to the root. */
+static void rel_path(char out[MLOPS_OID_BUFSIZE + 1], const char *key)
+{
+	out[0] = key[0];
+	out[1] = key[1];
+	out[2] = '/';
+	memcpy(out + 3, key + 2, MLOPS_OID_HEXLEN - 2 + 1);
+}
+
+static int write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_at(fs_backend *f, const char *dir)
+{
+	int fd = openat(f->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return mlops__error_errno(errno, "fs backend: cannot open directory '%s/%s'", f->root, dir);
+	int rc = 0;
+	if (fsync(fd) != 0)
+		rc = mlops__error_errno(errno, "fs backend: cannot fsync directory '%s/%s'", f->root, dir);
+	close(fd);
+	return rc;
+}
+
+/* Create the fan-out directory of key if needed; *created tells whether it was new. */
+static int ensure_fanout(fs_backend *f, const char *key, bool *created)
+{
+	char dir[3] = {key[0], key[1], '\0'};
+	*created = false;
+	if (mkdirat(f->rootfd, dir, 0755) == 0) {
+		*created = true;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	return mlops__error_errno(errno, "fs backend: cannot create directory '%s/%s'", f->root, dir);
+}
+
+/* Rename a temp file to the blob's final name; with sync, make the directory entries durable. */
+static int place(fs_backend *f, const char *tmp, const char *key, bool sync)
+{
+	char rel[MLOPS_OID_BUFSIZE + 1];
+	rel_path(rel, key);
+	bool created;
+	int rc = ensure_fanout(f, key, &created);
+	if (rc)
+		return rc;
+	if (renameat(f->rootfd, tmp, f->rootfd, rel) != 0)
+		return mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s/%s'", f->root, tmp, f->root,
+		                          rel);
+	if (sync) {
+		char dir[3] = {key[0], key[1], '\0'};
+		rc = fsync_at(f, dir);
+		if (!rc && created)
+			rc = fsync_at(f, ".");
+	}
+	return rc;
+}
+
+static bool final_exists(fs_backend *f, const char *key)
+{
+	char rel[MLOPS_OID_BUFSIZE + 1];
+	rel_path(rel, key);
+	struct stat st;
+	return fstatat(f->rootfd, rel, &st, 0) == 0;
+}
+
+static int fs_flush(mlops_backend *b);
+
+static int fs_write(mlops_backend *b, const char *key, const void *data, size_t size)
+{
+	fs_backend *f = (fs_backend *)b;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
+	if (mlops__keymap_get(&f->pending, key) || final_exists(f, key))
+		return 0;
+	char *tmp = mlops__sprintf("tmp/%s.%ld.%lu", key, (long)getpid(), ++f->counter);
+	if (!tmp)
+		return MLOPS_ENOMEM;
+	int fd = openat(f->rootfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = mlops__error_errno(errno, "fs backend: cannot create '%s/%s'", f->root, tmp);
+		free(tmp);
+		return rc;
+	}
+	int err = write_all(fd, data, size);
+	if (!err && f->sync == MLOPS_SYNC_FULL && fsync(fd) != 0)
+		err = -errno;
+	if (close(fd) != 0 && !err)
+		err = -errno;
+	if (err) {
+		rc = mlops__error_errno(-err, "fs backend: cannot write blob '%s' (%zu bytes) to '%s/%s'", key, size,
+		                        f->root, tmp);
+		goto fail;
+	}
+	if (f->sync != MLOPS_SYNC_NORMAL) {
+		rc = place(f, tmp, key, f->sync == MLOPS_SYNC_FULL);
+		if (rc)
+			goto fail;
+		free(tmp);
+		return 0;
+	}
+	if (f->norder == f->order_cap) {
+		size_t ncap = f->order_cap ? f->order_cap * 2 : 256;
+		pending_blob **o = mlops__realloc(f->order, ncap * sizeof(*o));
+		if (!o) {
+			rc = MLOPS_ENOMEM;
+			goto fail;
+		}
+		f->order = o;
+		f->order_cap = ncap;
+	}
+	pending_blob *p = mlops__calloc(1, sizeof(*p));
+	if (!p) {
+		rc = MLOPS_ENOMEM;
+		goto fail;
+	}
+	memcpy(p->key, key, MLOPS_OID_BUFSIZE);
+	p->tmp = tmp;
+	p->size = size;
+	p->mtime = (int64_t)time(NULL);
+	rc = mlops__keymap_put(&f->pending, key, p);
+	if (rc) {
+		free(p);
+		goto fail;
+	}
+	f->order[f->norder++] = p;
+	f->pending_bytes += size;
+	if (f->pending_bytes >= PENDING_MAX_BYTES || f->pending.count >= PENDING_MAX_BLOBS)
+		return fs_flush(b);
+	return 0;
+fail:
+	unlinkat(f->rootfd, tmp, 0);
+	free(tmp);
+	return rc;
+}
+
+static int read_file_at(fs_backend *f, const char *rel, const char *key, void **out, size_t *out_size)
+{
+	int fd = openat(f->rootfd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return mlops__error(MLOPS_ENOTFOUND, "blob '%s' not found in '%s'", key, f->root);
+		return mlops__error_errno(errno, "fs backend: cannot open blob '%s/%s'", f->root, rel);
+	}
+	int rc = 0;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		rc = mlops__error_errno(errno, "fs backend: cannot stat blob '%s/%s'", f->root, rel);
+		goto out;
+	}
+	size_t size = (size_t)st.st_size;
+	char *buf = mlops_alloc(size);
+	if (!buf) {
+		rc = MLOPS_ENOMEM;
+		goto out;
+	}
+	size_t got = 0;
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = mlops__error_errno(errno, "fs backend: cannot read blob '%s/%s'", f->root, rel);
+			mlops_free(buf);
+			goto out;
+		}
+		if (r == 0)
+			break; /* truncated under us: the object layer reports the size mismatch */
+		got += (size_t)r;
+	}
+	*out = buf;
+	*out_size = got;
+out:
+	close(fd);
+	return rc;
+}
+
+static int fs_read(mlops_backend *b, void **out, size_t *out_size, const char *key)
+{
+	fs_backend *f = (fs_backend *)b;
+	*out = NULL;
+	*out_size = 0;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
+	pending_blob *p = mlops__keymap_get(&f->pending, key);
+	if (p)
+		return read_file_at(f, p->tmp, key, out, out_size);
+	char rel[MLOPS_OID_BUFSIZE + 1];
+	rel_path(rel, key);
+	return read_file_at(f, rel, key, out, out_size);
+}
+
+static int fs_exists(mlops_backend *b, int *out, const char *key)
+{
+	fs_backend *f = (fs_backend *)b;
+	*out = 0;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
+	if (mlops__keymap_get(&f->pending, key)) {
+		*out = 1;
+		return 0;
+	}
+	char rel[MLOPS_OID_BUFSIZE + 1];
+	rel_path(rel, key);
+	struct stat st;
+	if (fstatat(f->rootfd, rel, &st, 0) == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return mlops__error_errno(errno, "fs backend: cannot stat blob '%s/%s'", f->root, rel);
+}
+
+static int fs_remove(mlops_backend *b, const char *key)
+{
+	fs_backend *f = (fs_backend *)b;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
+	pending_blob *p = mlops__keymap_get(&f->pending, key);
+	if (p) {
+		if (unlinkat(f->rootfd, p->tmp, 0) != 0 && errno != ENOENT)
+			return mlops__error_errno(errno, "fs backend: cannot remove '%s/%s'", f->root, p->tmp);
+		mlops__keymap_del(&f->pending, key);
+		f->pending_bytes -= p->size;
+		p->removed = true;
+		return 0;
+	}
+	char rel[MLOPS_OID_BUFSIZE + 1];
+	rel_path(rel, key);
+	if (unlinkat(f->rootfd, rel, 0) != 0) {
+		if (errno == ENOENT)
+			return mlops__error(MLOPS_ENOTFOUND, "blob '%s' not found in '%s'", key, f->root);
+		return mlops__error_errno(errno, "fs backend: cannot remove '%s/%s'", f->root, rel);
+	}
+	return 0;
+}
+
+static int fs_touch(mlops_backend *b, const char *key)
+{
+	fs_backend *f = (fs_backend *)b;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
+	pending_blob *p = mlops__keymap_get(&f->pending, key);
+	if (p) {
+		p->mtime = (int64_t)time(NULL);
+		if (utimensat(f->rootfd, p->tmp, NULL, 0) != 0)
+			return mlops__error_errno(errno, "fs backend: cannot touch '%s/%s'", f->root, p->tmp);
+		return 0;
+	}
+	char rel[MLOPS_OID_BUFSIZE + 1];
+	rel_path(rel, key);
+	if (utimensat(f->rootfd, rel, NULL, 0) != 0) {
+		if (errno == ENOENT)
+			return mlops__error(MLOPS_ENOTFOUND, "blob '%s' not found in '%s'", key, f->root);
+		return mlops__error_errno(errno, "fs backend: cannot touch '%s/%s'", f->root, rel);
+	}
+	return 0;
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[n] == '\0';
+}
+
+static int list_fanout(fs_backend *f, const char *dirname, mlops_backend_list_cb cb, void *payload)
+{
+	int fd = openat(f->rootfd, dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return mlops__error_errno(errno, "fs backend: cannot open directory '%s/%s'", f->root, dirname);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int rc = mlops__error_errno(errno, "fs backend: cannot list directory '%s/%s'", f->root, dirname);
+		close(fd);
+		return rc;
+	}
+	int rc = 0;
+	struct dirent *e;
+	char key[MLOPS_OID_BUFSIZE];
+	while (!rc && (errno = 0, e = readdir(d))) {
+		if (strlen(e->d_name) != MLOPS_OID_HEXLEN - 2 || !is_hex(e->d_name, MLOPS_OID_HEXLEN - 2))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT)
+				continue; /* removed concurrently */
+			rc = mlops__error_errno(errno, "fs backend: cannot stat '%s/%s/%s'", f->root, dirname, e->d_name);
+			break;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		key[0] = dirname[0];
+		key[1] = dirname[1];
+		memcpy(key + 2, e->d_name, MLOPS_OID_HEXLEN - 2 + 1);
+		rc = cb(key, (uint64_t)st.st_size, (int64_t)st.st_mtime, payload);
+	}
+	if (!rc && errno)
+		rc = mlops__error_errno(errno, "fs backend: cannot list directory '%s/%s'", f->root, dirname);
+	closedir(d);
+	return rc;
+}
+
+/* The callback may remove blobs (gc does), so pending blobs are listed from a snapshot. */
+static int list_pending(fs_backend *f, mlops_backend_list_cb cb, void *payload)
+{
+	size_t n = f->pending.count, k = 0, pos = 0;
+	if (!n)
+		return 0;
+	typedef struct { char key[MLOPS_OID_BUFSIZE]; uint64_t size; int64_t mtime; } entry;
+	entry *snap = mlops__calloc(n, sizeof(*snap));
+	if (!snap)
+		return MLOPS_ENOMEM;
+	const char *key;
+	void *val;
+	while (k < n && mlops__keymap_next(&f->pending, &pos, &key, &val)) {
+		pending_blob *p = val;
+		memcpy(snap[k].key, key, MLOPS_OID_BUFSIZE);
+		snap[k].size = p->size;
+		snap[k].mtime = p->mtime;
+		k++;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < k && !rc; i++)
+		rc = cb(snap[i].key, snap[i].size, snap[i].mtime, payload);
+	free(snap);
+	return rc;
+}
+
+static int fs_list(mlops_backend *b, mlops_backend_list_cb cb, void *payload)
+{
+	fs_backend *f = (fs_backend *)b;
+	int rc = list_pending(f, cb, payload);
+	if (rc)
+		return rc;
+	int fd = openat(f->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return mlops__error_errno(errno, "fs backend: cannot open '%s'", f->root);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		rc = mlops__error_errno(errno, "fs backend: cannot list '%s'", f->root);
+		close(fd);
+		return rc;
+	}
+	struct dirent *e;
+	while (!rc && (errno = 0, e = readdir(d))) {
+		if (strlen(e->d_name) == 2 && is_hex(e->d_name, 2))
+			rc = list_fanout(f, e->d_name, cb, payload);
+	}
+	if (!rc && errno)
+		rc = mlops__error_errno(errno, "fs backend: cannot list '%s'", f->root);
+	closedir(d);
+	return rc;
+}
+
+/* Drop the first n entries of the order list (renamed or removed). */
+static void drop_order(fs_backend *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		pending_blob *p = f->order[i];
+		if (!p->removed) {
+			mlops__keymap_del(&f->pending, p->key);
+			f->pending_bytes -= p->size;
+		}
+		free(p->tmp);
+		free(p);
+	}
+	memmove(f->order, f->order + n, (f->norder - n) * sizeof(*f->order));
+	f->norder -= n;
+}
+
+static int fs_flush(mlops_backend *b)
+{
+	fs_backend *f = (fs_backend *)b;
+	if (!f->norder)
+		return 0;
+	if (f->pending.count && syncfs(f->rootfd) != 0)
+		return mlops__error_errno(errno, "fs backend: syncfs of '%s' failed", f->root);
+	bool touched[256] = {false};
+	bool root_dirty = false;
+	int rc = 0;
+	size_t done = 0;
+	for (; done < f->norder; done++) {
+		pending_blob *p = f->order[done];
+		if (p->removed)
+			continue;
+		char rel[MLOPS_OID_BUFSIZE + 1];
+		rel_path(rel, p->key);
+		bool created;
+		rc = ensure_fanout(f, p->key, &created);
+		if (rc)
+			break;
+		root_dirty |= created;
+		if (renameat(f->rootfd, p->tmp, f->rootfd, rel) != 0) {
+			rc = mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s/%s'", f->root, p->tmp,
+			                        f->root, rel);
+			break;
+		}
+		unsigned idx = 0;
+		sscanf(p->key, "%2x", &idx);
+		touched[idx & 0xff] = true;
+	}
+	drop_order(f, done);
+	for (unsigned i = 0; i < 256 && !rc; i++) {
+		if (touched[i]) {
+			char dir[3];
+			snprintf(dir, sizeof(dir), "%02x", i);
+			rc = fsync_at(f, dir);
+		}
+	}
+	if (!rc && root_dirty)
+		rc = fsync_at(f, ".");
+	return rc;
+}
+
+static void fs_free(mlops_backend *b)
+{
+	fs_backend *f = (fs_backend *)b;
+	if (!f)
+		return;
+	fs_flush(b); /* a failure leaves temp files behind; they are ignored and removed later as stale */
+	drop_order(f, f->norder);
+	free(f->order);
+	mlops__keymap_clear(&f->pending);
+	if (f->rootfd >= 0)
+		close(f->rootfd);
+	free(f->root);
+	free(f);
+}
+
+/* Remove temp files that a crashed writer left more than an hour ago. */
+static void remove_stale_temps(fs_backend *f)
+{
+	int fd = openat(f->rootfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISREG(st.st_mode) && now - st.st_mtime > STALE_TEMP_SECONDS)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+int mlops__backend_fs_new(mlops_backend **out, const char *location, int sync, void *payload)
+{
+	(void)payload;
+	*out = NULL;
+	if (mlops__str_empty(location))
+		return mlops__error(MLOPS_EINVAL, "fs backend: no location (objects directory) given");
+	if (sync != MLOPS_SYNC_NORMAL && sync != MLOPS_SYNC_FULL && sync != MLOPS_SYNC_OFF)
+		return mlops__error(MLOPS_EINVAL, "fs backend: unknown sync mode %d", sync);
+	int rc = mlops__mkdir_p(location, 0755);
+	if (rc)
+		return mlops__error_prefix("fs backend: cannot create '%s'", location);
+	fs_backend *f = mlops__calloc(1, sizeof(*f));
+	if (!f)
+		return MLOPS_ENOMEM;
+	f->rootfd = -1;
+	f->sync = sync;
+	f->root = mlops__strdup(location);
+	if (!f->root) {
+		rc = MLOPS_ENOMEM;
+		goto fail;
+	}
+	f->rootfd = open(location, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->rootfd < 0) {
+		rc = mlops__error_errno(errno, "fs backend: cannot open '%s'", location);
+		goto fail;
+	}
+	if (mkdirat(f->rootfd, "tmp", 0755) != 0 && errno != EEXIST) {
+		rc = mlops__error_errno(errno, "fs backend: cannot create '%s/tmp'", location);
+		goto fail;
+	}
+	remove_stale_temps(f);
+	f->base.version = MLOPS_BACKEND_VERSION;
+	f->base.write = fs_write;
+	f->base.read = fs_read;
+	f->base.exists = fs_exists;
+	f->base.remove = fs_remove;
+	f->base.list = fs_list;
+	f->base.flush = fs_flush;
+	f->base.touch = fs_touch;
+	f->base.free = fs_free;
+	*out = &f->base;
+	return 0;
+fail:
+	if (f->rootfd >= 0)
+		close(f->rootfd);
+	free(f->root);
+	free(f);
+	return rc;
+}
