@@ -5,6 +5,7 @@
 #include "common.h"
 #include "store.h"
 #include "runs.h"
+#include "datasets.h"
 #include "sys/backend.h"
 
 #endif
