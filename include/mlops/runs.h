@@ -29,13 +29,14 @@
  * (and non-ASCII UTF-8 letters), do not start with '/' and contain no ".." path segment; param values are at most
  * 6,000 bytes, tag values at most 8,000 bytes, all valid UTF-8. A bad key or value is MLOPS_EINVAL, nothing stored.
  *
- * Write rules: params, metrics, artifacts and inputs are accepted by a run that is not deleted and whose status is
- * RUNNING or SCHEDULED (a finished run accepts them again after mlops_run_resume()); tags and notes are annotations
- * and are accepted by any run that is not deleted. A refused write is MLOPS_ECONFLICT with a message naming the run
- * and its state. Every mutation writes an audit row in its transaction (actions "experiment.create",
+ * Write rules: nothing is accepted by a deleted run. Params, metrics, artifacts and inputs are accepted through a
+ * run handle until mlops_run_end() (a handle owns its run), and through the id-based calls while the run's status
+ * is RUNNING or SCHEDULED; a finished run accepts them again after mlops_run_resume(). Tags and notes are
+ * annotations, accepted for any run that is not deleted. A refused write is MLOPS_ECONFLICT with a message naming
+ * the run and its state. Every mutation writes an audit row in its transaction (actions "experiment.create",
  * "experiment.rename", "experiment.delete", "experiment.restore", "experiment.tag.set", "experiment.tag.delete",
  * "run.start", "run.resume", "run.end", "run.delete", "run.restore", "run.purge", "param.log", "metric.flush"
- * (one row per flush, not per point), "tag.set", "tag.delete", "artifact.log", "input.log", "runs.import").
+ * (one row per flush, not per point), "metric.log" (mlops_runs_log_metric), "tag.set", "tag.delete", "artifact.log", "input.log", "runs.import").
  */
 #ifndef MLOPS_RUNS_H
 #define MLOPS_RUNS_H
@@ -419,8 +420,8 @@ MLOPS_API int mlops_runs_log_metric(mlops_store *store, const char *run_id, cons
                                     int64_t step, int64_t timestamp_ms);
 
 /*
- * Set a run's status and end time by id (MlflowClient.set_terminated). end_ms 0 means now. A run handle open in
- * another process keeps its buffered points and flushes them later (they are accepted only if it resumes).
+ * Set a run's status and end time by id (MlflowClient.set_terminated). end_ms 0 means now. A run handle open
+ * elsewhere still flushes its points into the run (a handle owns its run until mlops_run_end()).
  * Errors: MLOPS_EINVAL (status), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (deleted), MLOPS_EREADONLY.
  */
 MLOPS_API int mlops_runs_set_terminated(mlops_store *store, const char *run_id, int status, int64_t end_ms);
@@ -517,7 +518,8 @@ MLOPS_API int mlops_runs_metric_history(mlops_metric_history **out, mlops_store 
 /* Number of points. Never fails. */
 MLOPS_API size_t mlops_metric_history_count(const mlops_metric_history *h);
 
-/* Arrays of mlops_metric_history_count() elements, valid until the history is freed. Never fail. */
+/* Arrays of mlops_metric_history_count() elements (NULL when the count is 0), valid until the history is freed.
+ * Never fail. */
 MLOPS_API const int64_t *mlops_metric_history_steps(const mlops_metric_history *h);
 MLOPS_API const int64_t *mlops_metric_history_timestamps(const mlops_metric_history *h);
 MLOPS_API const double *mlops_metric_history_values(const mlops_metric_history *h);

@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "mlops/runs.h"
 #include "store/store.h"
@@ -40,6 +43,9 @@ int mlops_runs__check_experiment_name(const char *name);
  * allow_root. */
 int mlops_runs__check_artifact_path(const char *path, bool allow_root);
 
+/* Write a generated run name ("<adjective>-<noun>-<NNN>", as MLflow) into out (names.c). */
+int mlops_runs__generate_name(char *out, size_t cap);
+
 /* ---- a string arena for library-owned info structs (arena.c) ---- */
 
 typedef struct mlops_runs__arena {
@@ -51,6 +57,18 @@ const char *mlops_runs__arena_strdup(mlops_runs__arena *a, const char *s, int *e
 void *mlops_runs__arena_alloc(mlops_runs__arena *a, size_t size, int *err);
 void mlops_runs__arena_reset(mlops_runs__arena *a);  /* forget everything, keep the first block */
 void mlops_runs__arena_free(mlops_runs__arena *a);
+
+/* A growable array of items whose strings live in the arena; pos is the iterator position. */
+typedef struct mlops_runs__list {
+	mlops_runs__arena arena;
+	void *items;
+	size_t n;
+	size_t cap;
+	size_t pos;
+} mlops_runs__list;
+
+int mlops_runs__list_push(mlops_runs__list *l, const void *item, size_t item_size);
+void mlops_runs__list_free(mlops_runs__list *l);
 
 /* ---- lookups (lookup.c); callers are inside a read or write transaction ---- */
 
@@ -70,11 +88,19 @@ int mlops_runs__run_lookup(mlops_runs__run_state *out, mlops_store *store, const
  * RUNNING or SCHEDULED unless resumed is true). */
 int mlops_runs__run_writable(const mlops_runs__run_state *st, const char *run_id, bool annotation, bool resumed);
 
+/* Open a write transaction, look the run up and check it accepts the write (see mlops_runs__run_writable).
+ * On success the transaction is open and *st filled; on failure it is rolled back. */
+int mlops_runs__begin_run_write(mlops_runs__run_state *st, mlops_store *store, const char *run_id, const char *what,
+                                bool annotation, bool owner);
+
 /* Interned metric key id; create adds a missing key (write transaction). MLOPS_ENOTFOUND when !create. */
 int mlops_runs__metric_kid(int64_t *out, mlops_store *store, const char *key, bool create);
 
 /* Experiment id by name; MLOPS_ENOTFOUND when missing. */
 int mlops_runs__experiment_lookup(int64_t *out_id, int *out_lifecycle, mlops_store *store, const char *name);
+
+/* Lifecycle of an experiment by id; MLOPS_ENOTFOUND when missing. */
+int mlops_runs__experiment_state(int *out_lifecycle, mlops_store *store, int64_t experiment_id);
 
 /* ---- reading rows into info structs (read.c) ---- */
 
@@ -95,7 +121,32 @@ int mlops_runs__run_info_read(mlops_run_info *info, mlops_runs__arena *a, sqlite
 
 int mlops_runs__summary_read(mlops_metric_summary *out, mlops_runs__arena *a, sqlite3_stmt *st, int col0);
 
+/* Key/value pairs from sql (one int64 parameter; columns key, value) into a new iterator / appended to a list of
+ * mlops_runs_kv (read.c). */
+int mlops_runs__kv_query(mlops_runs_kv_iter **out, mlops_store *store, const char *sql, int64_t id);
+int mlops_runs__kv_fill(mlops_runs__list *l, mlops_store *store, const char *sql, int64_t id);
+
+/* Finish a write transaction: commit when rc is 0, roll back otherwise; returns the final code. */
+static inline int mlops_runs__end_tx(mlops_db *db, int rc)
+{
+	if (rc) {
+		mlops__db_rollback(db);
+		return rc;
+	}
+	return mlops__db_commit(db);
+}
+
+/* Start a write transaction after checking that the store is writable; what names the operation. */
+int mlops_runs__begin_write(mlops_store *store, const char *what);
+
+/* The lifecycle condition (SQL) of a view type, NULL for an unknown view; 0 means active only. */
+const char *mlops_runs__view_sql(int view);
+
 /* ---- writes reused by the import path; all run inside the caller's write transaction ---- */
+
+/* Audit row with a JSON detail of up to two string fields (k1/k2 NULL to leave out; values may be NULL). */
+int mlops_runs__audit(mlops_store *store, const char *action, const char *kind, const char *id, const char *k1,
+                      const char *v1, const char *k2, const char *v2);
 
 /* Find an experiment by name or create it (with the given artifact location, creation time and lifecycle). */
 int mlops_runs__experiment_ensure(int64_t *out_id, mlops_store *store, const char *name,
@@ -122,6 +173,48 @@ int mlops_runs__append_points(mlops_store *store, int64_t rid, const char *key, 
 /* Record an artifact row (replacing the same path). No audit row. */
 int mlops_runs__put_artifact(mlops_store *store, int64_t rid, const char *path, const char *oid, uint64_t size,
                              uint32_t mode, int64_t created_ms);
+
+/* ---- the logging handle (run.c, metrics.c) ---- */
+
+/* Buffered points of one metric key in a handle. */
+typedef struct mlops_runs__series {
+	char *key;
+	uint64_t hash;
+	int64_t *steps;
+	int64_t *timestamps;
+	double *values;
+	size_t n;
+	size_t cap;
+} mlops_runs__series;
+
+struct mlops_run {
+	mlops_store *store;                         /* referenced (mlops_store__ref) */
+	char run_id[MLOPS_RUN_ID_BUFSIZE];
+	char experiment_id[MLOPS_EXPERIMENT_ID_BUFSIZE];
+	char *name;
+	bool ended;                                 /* mlops_run_end() succeeded: only annotations are accepted */
+	size_t flush_points;
+	int64_t flush_interval_ms;                  /* <= 0: no age trigger */
+	size_t buffered;                            /* points in all series */
+	int64_t oldest_ms;                          /* wall time of the first point buffered since the last flush */
+	mlops_runs__series *series;
+	size_t n_series;
+	size_t cap_series;
+	int32_t *slots;                             /* open addressing over series indexes, -1 empty */
+	size_t n_slots;                             /* power of two */
+};
+
+/* Shared by the handle and the id-based calls (run.c); owner: the caller is a handle (no status check). */
+int mlops_runs__log_params(mlops_store *store, const char *run_id, const char *const *keys,
+                           const char *const *values, size_t n, uint32_t flags, bool owner);
+int mlops_runs__set_tag(mlops_store *store, const char *run_id, const char *key, const char *value);
+int mlops_runs__delete_tag(mlops_store *store, const char *run_id, const char *key);
+int mlops_runs__terminate(mlops_store *store, const char *run_id, int status, int64_t end_ms);
+
+/* Commit every buffered point (metrics.c); see mlops_run_flush(). */
+int mlops_runs__flush(mlops_run *run);
+/* Release the series buffers (metrics.c). */
+void mlops_runs__series_free(mlops_run *run);
 
 /* ---- metric history blocks (blocks.c) ---- */
 
