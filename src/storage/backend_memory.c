@@ -19,10 +19,20 @@ typedef struct mem_backend {
 	mlops_keymap map;
 } mem_backend;
 
+static int check_key(const char *key)
+{
+	if (!key || !mlops__oid_hex_valid(key))
+		return mlops__error(MLOPS_EINVAL, "memory backend: invalid blob key '%s' (want 32 lowercase hex characters)",
+		                    key ? key : "(null)");
+	return 0;
+}
+
 static int mem_write(mlops_backend *b, const char *key, const void *data, size_t size)
 {
 	mem_backend *m = (mem_backend *)b;
-	int rc = 0;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&m->lock);
 	if (mlops__keymap_get(&m->map, key))
 		goto out;
@@ -46,9 +56,11 @@ out:
 static int mem_read(mlops_backend *b, void **out, size_t *out_size, const char *key)
 {
 	mem_backend *m = (mem_backend *)b;
-	int rc = 0;
 	*out = NULL;
 	*out_size = 0;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&m->lock);
 	mem_blob *blob = mlops__keymap_get(&m->map, key);
 	if (!blob) {
@@ -72,6 +84,10 @@ out:
 static int mem_exists(mlops_backend *b, int *out, const char *key)
 {
 	mem_backend *m = (mem_backend *)b;
+	*out = 0;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&m->lock);
 	*out = mlops__keymap_get(&m->map, key) != NULL;
 	pthread_mutex_unlock(&m->lock);
@@ -81,6 +97,9 @@ static int mem_exists(mlops_backend *b, int *out, const char *key)
 static int mem_remove(mlops_backend *b, const char *key)
 {
 	mem_backend *m = (mem_backend *)b;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&m->lock);
 	mem_blob *blob = mlops__keymap_del(&m->map, key);
 	pthread_mutex_unlock(&m->lock);
@@ -93,6 +112,9 @@ static int mem_remove(mlops_backend *b, const char *key)
 static int mem_touch(mlops_backend *b, const char *key)
 {
 	mem_backend *m = (mem_backend *)b;
+	int rc = check_key(key);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&m->lock);
 	mem_blob *blob = mlops__keymap_get(&m->map, key);
 	if (blob)
