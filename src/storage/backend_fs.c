@@ -447,7 +447,8 @@ static void drop_order(fs_backend *f, size_t n)
 		free(p->tmp);
 		free(p);
 	}
-	memmove(f->order, f->order + n, (f->norder - n) * sizeof(*f->order));
+	if (n && f->norder > n)
+		memmove(f->order, f->order + n, (f->norder - n) * sizeof(*f->order));
 	f->norder -= n;
 }
 
@@ -485,8 +486,8 @@ static int fs_flush(mlops_backend *b)
 	drop_order(f, done);
 	for (unsigned i = 0; i < 256 && !rc; i++) {
 		if (touched[i]) {
-			char dir[3];
-			snprintf(dir, sizeof(dir), "%02x", i);
+			static const char hex[] = "0123456789abcdef";
+			char dir[3] = {hex[i >> 4], hex[i & 15], '\0'};
 			rc = fsync_at(f, dir);
 		}
 	}
