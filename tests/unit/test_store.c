@@ -1,0 +1,908 @@
+/*
+ * Store handle tests: layouts (directory, single file, memory, custom and registered backends), options,
+ * read-only and must-exist opens, format versions and migrations (with the committed tests/data/store-v1
+ * fixture), the object API with pins, the audit log, store info and destruction in any order.
+ *
+ * Run with MLOPS_GENERATE_FIXTURE=<dir> to write a fresh fixture store into <dir> instead of testing.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "store/store.h"
+
+static char *join(const char *a, const char *b)
+{
+	char *p = malloc(strlen(a) + strlen(b) + 2);
+	assert_non_null(p);
+	sprintf(p, "%s/%s", a, b);
+	return p;
+}
+
+static int file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static void sql_exec(const char *dbpath, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, err ? err : "?");
+	sqlite3_close(db);
+}
+
+static char *sql_text(const char *dbpath, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+static int count_audit(mlops_store *s, const char *action)
+{
+	mlops_audit_iter *it = NULL;
+	th_ok(mlops_audit_iter_new(&it, s, 0));
+	mlops_audit_entry e;
+	int n = 0, rc;
+	while ((rc = mlops_audit_next(&e, it)) == 0)
+		n += strcmp(e.action, action) == 0;
+	assert_int_equal(rc, MLOPS_ITEROVER);
+	mlops_audit_iter_free(it);
+	return n;
+}
+
+static void expect_error(int rc, int code, const char *needle)
+{
+	th_assert_rc(rc, code);
+	if (needle && !strstr(mlops_error_last()->message, needle))
+		fail_msg("message '%s' lacks '%s'", mlops_error_last()->message, needle);
+}
+
+/* ---- layouts and options ---- */
+
+static void test_open_create_dir(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	char *path = join(dir, "s");
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, path, NULL));
+	assert_string_equal(mlops_store_path(s), path);
+	char *db = join(path, "mlops.db"), *objects = join(path, "objects");
+	assert_true(file_exists(db));
+	assert_true(file_exists(objects));
+	mlops_store_info info = MLOPS_STORE_INFO_INIT;
+	th_ok(mlops_store_info_get(&info, s));
+	assert_int_equal(info.format_version, MLOPS_STORE_FORMAT_VERSION);
+	assert_int_equal(info.object_count, 0);
+	assert_int_equal(info.pin_count, 0);
+	assert_int_equal(count_audit(s, "store.create"), 1);
+	mlops_store_free(s);
+
+	char *v = sql_text(db, "SELECT value FROM store_meta WHERE key = 'hash'");
+	assert_string_equal(v, "xxh128");
+	free(v);
+	v = sql_text(db, "SELECT value FROM store_meta WHERE key = 'chunker'");
+	assert_string_equal(v, "fastcdc-16k-64k-256k-v1");
+	free(v);
+	v = sql_text(db, "SELECT value FROM store_meta WHERE key = 'backend'");
+	assert_string_equal(v, "fs");
+	free(v);
+	v = sql_text(db, "SELECT value FROM store_meta WHERE key = 'created_ms'");
+	assert_non_null(v);
+	assert_true(atoll(v) > 1600000000000LL);
+	free(v);
+	v = sql_text(db, "SELECT version FROM store_modules WHERE name = 'store'");
+	assert_string_equal(v, "1");
+	free(v);
+	v = sql_text(db, "PRAGMA user_version");
+	assert_int_equal(atoi(v), MLOPS_STORE_FORMAT_VERSION);
+	free(v);
+
+	/* a second open migrates nothing and writes no audit row */
+	th_ok(mlops_store_open(&s, path, NULL));
+	assert_int_equal(count_audit(s, "store.create"), 1);
+	assert_int_equal(count_audit(s, "store.migrate"), 0);
+	mlops_store_free(s);
+	free(db);
+	free(objects);
+	free(path);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_must_exist(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	char *missing = join(dir, "nope");
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.flags = MLOPS_STORE_MUST_EXIST;
+	mlops_store *s = (mlops_store *)&o;
+	expect_error(mlops_store_open(&s, missing, &o), MLOPS_ENOTFOUND, "no store at");
+	assert_null(s);
+	assert_false(file_exists(missing));
+	/* an existing directory without mlops.db is not a store */
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_ENOTFOUND, dir);
+	char *db = join(dir, "mlops.db");
+	assert_false(file_exists(db));
+	/* a missing single file */
+	char *file = join(dir, "x.db");
+	o.backend = "sqlite";
+	expect_error(mlops_store_open(&s, file, &o), MLOPS_ENOTFOUND, "no store at");
+	assert_false(file_exists(file));
+	/* once created, MUST_EXIST opens it */
+	o.backend = NULL;
+	th_ok(mlops_store_open(&s, missing, NULL));
+	mlops_store_free(s);
+	th_ok(mlops_store_open(&s, missing, &o));
+	mlops_store_free(s);
+	free(file);
+	free(db);
+	free(missing);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_bad_options(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	mlops_store_options o;
+	expect_error(mlops_store_options_init(&o, 99), MLOPS_EVERSION, "99");
+	th_ok(mlops_store_options_init(&o, MLOPS_STORE_OPTIONS_VERSION));
+	assert_int_equal(o.version, MLOPS_STORE_OPTIONS_VERSION);
+	assert_null(o.backend);
+	mlops_store *s = NULL;
+	o.version = 99;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EVERSION, "options version 99");
+	o.version = MLOPS_STORE_OPTIONS_VERSION;
+	o.compression_level = 25;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EINVAL, "compression level 25");
+	o.compression_level = 0;
+	o.sync = 7;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EINVAL, "sync mode 7");
+	o.sync = 0;
+	o.flags = 0x80;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EINVAL, "flags");
+	o.flags = 0;
+	o.backend = "no-such-backend";
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_ENOTFOUND, "no-such-backend");
+	o.backend = "fs";
+	expect_error(mlops_store_open(&s, ":memory:", &o), MLOPS_EINVAL, "needs a directory");
+	expect_error(mlops_store_open(&s, "", NULL), MLOPS_EINVAL, "empty");
+	expect_error(mlops_store_open(NULL, dir, NULL), MLOPS_EINVAL, NULL);
+	assert_null(s);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_memory_store(void **state)
+{
+	(void)state;
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, ":memory:", NULL));
+	char id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, "hello", 5));
+	void *data = NULL;
+	size_t n = 0;
+	th_ok(mlops_object_get(&data, &n, s, id));
+	assert_int_equal(n, 5);
+	assert_memory_equal(data, "hello", 5);
+	mlops_free(data);
+	th_ok(mlops_object_pin(s, "greeting", id));
+	mlops_store_info info = MLOPS_STORE_INFO_INIT;
+	th_ok(mlops_store_info_get(&info, s));
+	assert_int_equal(info.object_count, 1);
+	assert_int_equal(info.pin_count, 1);
+	assert_true(info.object_bytes > 0);
+	assert_true(info.metadata_bytes > 0);
+	mlops_store_free(s);
+	/* a second in-memory store is a different, empty store */
+	th_ok(mlops_store_open(&s, ":memory:", NULL));
+	int exists = 1;
+	th_ok(mlops_object_exists(&exists, s, id));
+	assert_int_equal(exists, 0);
+	mlops_store_free(s);
+}
+
+static void test_single_file(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	char *file = join(dir, "one.mlops");
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.backend = "sqlite";
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, file, &o));
+	size_t big_n = 700 * 1024;
+	unsigned char *big = malloc(big_n);
+	assert_non_null(big);
+	th_fill_random(big, big_n, 7);
+	char small_id[MLOPS_OID_BUFSIZE], big_id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(small_id, s, "small", 5));
+	th_ok(mlops_object_put(big_id, s, big, big_n));
+	th_ok(mlops_object_pin(s, "big", big_id));
+	mlops_store_free(s);
+	char *objects = join(dir, "objects");
+	assert_false(file_exists(objects));
+	char *v = sql_text(file, "SELECT value FROM store_meta WHERE key = 'backend'");
+	assert_string_equal(v, "sqlite");
+	free(v);
+	v = sql_text(file, "SELECT count(*) FROM blobs");
+	assert_true(atoi(v) >= 3); /* small, manifest and chunks */
+	free(v);
+
+	/* reopened by the SQLite header alone, and read-only */
+	o.backend = NULL;
+	o.flags = MLOPS_STORE_READONLY;
+	th_ok(mlops_store_open(&s, file, &o));
+	void *data = NULL;
+	size_t n = 0;
+	th_ok(mlops_object_get(&data, &n, s, big_id));
+	assert_int_equal(n, big_n);
+	assert_memory_equal(data, big, big_n);
+	mlops_free(data);
+	char pinned[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_pin_get(pinned, s, "big"));
+	assert_string_equal(pinned, big_id);
+	expect_error(mlops_object_put(small_id, s, "x", 1), MLOPS_EREADONLY, file);
+	mlops_store_free(s);
+
+	/* a file store cannot be opened with a directory backend; a non-SQLite file is no store */
+	o.flags = 0;
+	o.backend = "fs";
+	expect_error(mlops_store_open(&s, file, &o), MLOPS_EINVAL, "single SQLite file");
+	char *junk = join(dir, "junk.txt");
+	th_write_file(junk, "not a database at all", 21);
+	expect_error(mlops_store_open(&s, junk, NULL), MLOPS_EINVAL, "not a SQLite database");
+	o.backend = "sqlite";
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EINVAL, "is a directory");
+	/* a SQLite database of something else is refused, untouched */
+	char *other = join(dir, "other.db");
+	sql_exec(other, "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+	expect_error(mlops_store_open(&s, other, NULL), MLOPS_EINVAL, "not a libmlops store");
+	v = sql_text(other, "SELECT count(*) FROM sqlite_master");
+	assert_string_equal(v, "1");
+	free(v);
+	free(other);
+	free(junk);
+	free(objects);
+	free(big);
+	free(file);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_backend_instance(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	mlops_backend *b = NULL;
+	th_ok(mlops_backend_new(&b, "memory", NULL, MLOPS_SYNC_NORMAL));
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.backend_instance = b;
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, &o));
+	char id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, "abc", 3));
+	/* the blob went to the instance, not to <dir>/objects */
+	int has = 0;
+	th_ok(b->exists(b, &has, id));
+	assert_int_equal(has, 1);
+	char *objects = join(dir, "objects");
+	assert_false(file_exists(objects));
+	mlops_store_free(s); /* frees b */
+
+	/* a failed open leaves the instance with the caller */
+	mlops_backend *b2 = NULL;
+	th_ok(mlops_backend_new(&b2, "memory", NULL, MLOPS_SYNC_NORMAL));
+	o.backend_instance = b2;
+	o.flags = MLOPS_STORE_MUST_EXIST;
+	char *missing = join(dir, "missing");
+	expect_error(mlops_store_open(&s, missing, &o), MLOPS_ENOTFOUND, "no store");
+	th_ok(b2->write(b2, id, "x", 1)); /* still alive */
+	/* an instance of an unknown version is refused and also stays with the caller */
+	o.flags = 0;
+	b2->version = 99;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EVERSION, "99");
+	b2->version = MLOPS_BACKEND_VERSION;
+	mlops_backend_free(b2);
+	free(missing);
+	free(objects);
+	th_rmrf(dir);
+	free(dir);
+}
+
+typedef struct factory_log {
+	int calls;
+	char location[1024];
+} factory_log;
+
+static int test_factory(mlops_backend **out, const char *location, int sync, void *payload)
+{
+	factory_log *log = payload;
+	log->calls++;
+	snprintf(log->location, sizeof(log->location), "%s", location ? location : "(null)");
+	/* a directory-backed backend of our own: the fs backend at the location we are given */
+	return mlops_backend_new(out, "fs", location, sync);
+}
+
+static void test_registered_backend(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	factory_log log = { 0, "" };
+	th_ok(mlops_backend_register("teststore", test_factory, &log));
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.backend = "teststore";
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, &o));
+	assert_int_equal(log.calls, 1);
+	char *objects = join(dir, "objects");
+	assert_string_equal(log.location, objects);
+	char id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, "registered", 10));
+	mlops_store_free(s);
+	/* reopened with default options, the store uses the backend it was created with */
+	th_ok(mlops_store_open(&s, dir, NULL));
+	assert_int_equal(log.calls, 2);
+	void *data = NULL;
+	size_t n = 0;
+	th_ok(mlops_object_get(&data, &n, s, id));
+	assert_int_equal(n, 10);
+	mlops_free(data);
+	mlops_store_free(s);
+	th_ok(mlops_backend_unregister("teststore"));
+	expect_error(mlops_store_open(&s, dir, NULL), MLOPS_ENOTFOUND, "teststore");
+	free(objects);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_readonly(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	mlops_store *s = NULL;
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.flags = MLOPS_STORE_READONLY;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_ENOTFOUND, "no store at");
+	th_ok(mlops_store_open(&s, dir, NULL));
+	char id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, "ro", 2));
+	th_ok(mlops_object_pin(s, "p", id));
+	mlops_store_free(s);
+
+	th_ok(mlops_store_open(&s, dir, &o));
+	void *data = NULL;
+	size_t n = 0;
+	th_ok(mlops_object_get(&data, &n, s, id));
+	mlops_free(data);
+	char got[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_pin_get(got, s, "p"));
+	expect_error(mlops_object_put(got, s, "x", 1), MLOPS_EREADONLY, dir);
+	expect_error(mlops_object_pin(s, "q", id), MLOPS_EREADONLY, "read-only");
+	expect_error(mlops_object_unpin(s, "p"), MLOPS_EREADONLY, "read-only");
+	expect_error(mlops_lineage_add(s, "a", "1", "b", "2", "r"), MLOPS_EREADONLY, "read-only");
+	mlops_object_writer *w = NULL;
+	expect_error(mlops_object_writer_open(&w, s), MLOPS_EREADONLY, "read-only");
+	mlops_gc_stats gs = MLOPS_GC_STATS_INIT;
+	expect_error(mlops_store_gc(&gs, s, NULL), MLOPS_EREADONLY, "read-only");
+	mlops_gc_options go = MLOPS_GC_OPTIONS_INIT;
+	go.dry_run = 1;
+	th_ok(mlops_store_gc(&gs, s, &go));
+	mlops_verify_stats vs = MLOPS_VERIFY_STATS_INIT;
+	char *report = NULL;
+	th_ok(mlops_store_verify(&vs, &report, s));
+	assert_null(report);
+	mlops_store_free(s);
+	/* nothing was written by the read-only handle */
+	th_ok(mlops_store_open(&s, dir, NULL));
+	assert_int_equal(count_audit(s, "object.pin"), 1);
+	assert_int_equal(count_audit(s, "store.gc"), 0);
+	mlops_store_free(s);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_newer_store(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	char *db = join(dir, "mlops.db");
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, NULL));
+	mlops_store_free(s);
+	sql_exec(db, "PRAGMA user_version = 99");
+	expect_error(mlops_store_open(&s, dir, NULL), MLOPS_EVERSION, "format version 99");
+	assert_non_null(strstr(mlops_error_last()->message, "up to format 1"));
+	assert_null(s);
+	sql_exec(db, "PRAGMA user_version = 1; UPDATE store_modules SET version = 42 WHERE name = 'store'");
+	expect_error(mlops_store_open(&s, dir, NULL), MLOPS_EVERSION, "module 'store' is at version 42");
+	/* an unknown module is tolerated by open but stops gc, which cannot see its references */
+	sql_exec(db, "UPDATE store_modules SET version = 1 WHERE name = 'store';"
+	             "INSERT INTO store_modules VALUES ('futuremod', 3)");
+	th_ok(mlops_store_open(&s, dir, NULL));
+	mlops_gc_stats gs = MLOPS_GC_STATS_INIT;
+	expect_error(mlops_store_gc(&gs, s, NULL), MLOPS_EVERSION, "futuremod");
+	mlops_store_free(s);
+	/* a store whose hash is not ours is refused */
+	sql_exec(db, "DELETE FROM store_modules WHERE name = 'futuremod';"
+	             "UPDATE store_meta SET value = 'blake3' WHERE key = 'hash'");
+	expect_error(mlops_store_open(&s, dir, NULL), MLOPS_EVERSION, "blake3");
+	free(db);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_readonly_needs_migration(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	char *db = join(dir, "mlops.db");
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, NULL));
+	mlops_store_free(s);
+	sql_exec(db, "PRAGMA user_version = 0");
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.flags = MLOPS_STORE_READONLY;
+	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EREADONLY, "needs migration from format 0 to 1");
+	assert_non_null(strstr(mlops_error_last()->message, "open it read-write once"));
+	/* a read-write open brings it up to date, and writes an audit row saying so */
+	th_ok(mlops_store_open(&s, dir, NULL));
+	assert_int_equal(count_audit(s, "store.migrate"), 1);
+	mlops_store_free(s);
+	th_ok(mlops_store_open(&s, dir, &o));
+	mlops_store_free(s);
+	free(db);
+	th_rmrf(dir);
+	free(dir);
+}
+
+/* ---- the committed store-v1 fixture ---- */
+
+#define FIXTURE_BIG (300u * 1024u)
+
+typedef struct fixture_obj {
+	const char *pin;
+	size_t size;
+	uint64_t seed;  /* 0: the bytes of `text` */
+	const char *text;
+} fixture_obj;
+
+static const fixture_obj fixture_objs[] = {
+	{ "hello", 5, 0, "hello" },
+	{ "empty", 0, 0, "" },
+	{ "text-100k", 100 * 1024, 11, NULL },
+	{ "random-300k", FIXTURE_BIG, 12, NULL },
+};
+
+static unsigned char *fixture_bytes(const fixture_obj *f)
+{
+	unsigned char *b = malloc(f->size ? f->size : 1);
+	assert_non_null(b);
+	if (!f->seed)
+		memcpy(b, f->text, f->size);
+	else if (f->seed == 11)
+		th_fill_text(b, f->size, f->seed);
+	else
+		th_fill_random(b, f->size, f->seed);
+	return b;
+}
+
+static void fixture_fill(mlops_store *s, char ids[][MLOPS_OID_BUFSIZE])
+{
+	for (size_t i = 0; i < sizeof(fixture_objs) / sizeof(fixture_objs[0]); i++) {
+		unsigned char *b = fixture_bytes(&fixture_objs[i]);
+		th_ok(mlops_object_put(ids[i], s, b, fixture_objs[i].size));
+		th_ok(mlops_object_pin(s, fixture_objs[i].pin, ids[i]));
+		free(b);
+	}
+	th_ok(mlops_lineage_add(s, "object", ids[0], "object", ids[3], "derived"));
+}
+
+static int generate_fixture(const char *dir)
+{
+	mlops_store *s = NULL;
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.actor = "fixture";
+	if (mlops_store_open(&s, dir, &o) != 0) {
+		fprintf(stderr, "cannot create fixture at %s: %s\n", dir, mlops_error_last()->message);
+		return 1;
+	}
+	char ids[4][MLOPS_OID_BUFSIZE];
+	fixture_fill(s, ids);
+	mlops_store_free(s);
+	printf("fixture store written to %s\n", dir);
+	return 0;
+}
+
+static void copy_tree(const char *from, const char *to)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s/'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_fixture_v1(void **state)
+{
+	(void)state;
+	char *src = join(MLOPS_TEST_DATA, "store-v1");
+	char *dbsrc = join(src, "mlops.db");
+	if (!file_exists(dbsrc))
+		fail_msg("fixture %s is missing", dbsrc);
+	char *dir = th_tmpdir("fixture");
+	copy_tree(src, dir);
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, NULL));
+	/* the ids the current library computes for the same content must be the stored ones */
+	mlops_store *mem = NULL;
+	th_ok(mlops_store_open(&mem, ":memory:", NULL));
+	char want[4][MLOPS_OID_BUFSIZE];
+	for (size_t i = 0; i < 4; i++) {
+		unsigned char *b = fixture_bytes(&fixture_objs[i]);
+		th_ok(mlops_object_put(want[i], mem, b, fixture_objs[i].size));
+		char pinned[MLOPS_OID_BUFSIZE];
+		th_ok(mlops_object_pin_get(pinned, s, fixture_objs[i].pin));
+		assert_string_equal(pinned, want[i]);
+		void *data = NULL;
+		size_t n = 0;
+		th_ok(mlops_object_get(&data, &n, s, pinned));
+		assert_int_equal(n, fixture_objs[i].size);
+		if (n)
+			assert_memory_equal(data, b, n);
+		mlops_free(data);
+		free(b);
+	}
+	mlops_store_free(mem);
+	mlops_lineage_iter *it = NULL;
+	th_ok(mlops_lineage_walk(&it, s, "object", want[0], MLOPS_LINEAGE_DOWNSTREAM, 0));
+	mlops_lineage_edge e;
+	th_ok(mlops_lineage_next(&e, it));
+	assert_string_equal(e.to_id, want[3]);
+	th_assert_rc(mlops_lineage_next(&e, it), MLOPS_ITEROVER);
+	mlops_lineage_iter_free(it);
+	mlops_verify_stats vs = MLOPS_VERIFY_STATS_INIT;
+	char *report = NULL;
+	th_ok(mlops_store_verify(&vs, &report, s));
+	if (report)
+		fail_msg("fixture verify: %s", report);
+	assert_true(vs.objects_checked >= 5);
+	assert_int_equal(vs.objects_corrupt + vs.objects_missing + vs.metadata_errors, 0);
+	/* gc with no grace keeps every pinned object of the old store */
+	mlops_gc_options go = MLOPS_GC_OPTIONS_INIT;
+	go.grace_seconds = 0;
+	mlops_gc_stats gs = MLOPS_GC_STATS_INIT;
+	th_ok(mlops_store_gc(&gs, s, &go));
+	assert_int_equal(gs.objects_removed, 0);
+	mlops_store_free(s);
+	free(dbsrc);
+	free(src);
+	th_rmrf(dir);
+	free(dir);
+}
+
+/* ---- objects ---- */
+
+static void test_objects(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, NULL));
+	char id[MLOPS_OID_BUFSIZE], id2[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, "content", 7));
+	assert_int_equal(strlen(id), 32);
+	th_ok(mlops_object_put(id2, s, "content", 7));
+	assert_string_equal(id, id2);
+	int exists = 0;
+	th_ok(mlops_object_exists(&exists, s, id));
+	assert_int_equal(exists, 1);
+	uint64_t size = 0;
+	th_ok(mlops_object_size(&size, s, id));
+	assert_int_equal(size, 7);
+	/* upper-case ids are accepted */
+	char upper[MLOPS_OID_BUFSIZE];
+	for (int i = 0; i < 33; i++)
+		upper[i] = (char)(id[i] >= 'a' && id[i] <= 'f' ? id[i] - 32 : id[i]);
+	th_ok(mlops_object_exists(&exists, s, upper));
+	assert_int_equal(exists, 1);
+
+	expect_error(mlops_object_exists(&exists, s, "xyz"), MLOPS_EINVAL, "invalid object id 'xyz': expected 32 hex");
+	void *data = NULL;
+	size_t n = 0;
+	expect_error(mlops_object_get(&data, &n, s, "0123456789abcdef0123456789abcdeg"), MLOPS_EINVAL, "invalid object id");
+	expect_error(mlops_object_get(&data, &n, s, NULL), MLOPS_EINVAL, "invalid object id");
+	th_assert_rc(mlops_object_get(&data, &n, s, "0123456789abcdef0123456789abcdef"), MLOPS_ENOTFOUND);
+	assert_null(data);
+	th_ok(mlops_object_exists(&exists, s, "0123456789abcdef0123456789abcdef"));
+	assert_int_equal(exists, 0);
+
+	/* empty object: data is never NULL */
+	char eid[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(eid, s, NULL, 0));
+	th_ok(mlops_object_get(&data, &n, s, eid));
+	assert_non_null(data);
+	assert_int_equal(n, 0);
+	mlops_free(data);
+
+	/* files, streamed */
+	size_t big_n = 1024 * 1024 + 17;
+	unsigned char *big = malloc(big_n);
+	assert_non_null(big);
+	th_fill_random(big, big_n, 3);
+	char *in = join(dir, "in.bin"), *out = join(dir, "out.bin");
+	th_write_file(in, big, big_n);
+	char fid[MLOPS_OID_BUFSIZE], mid[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put_file(fid, s, in));
+	th_ok(mlops_object_put(mid, s, big, big_n));
+	assert_string_equal(fid, mid);
+	th_ok(mlops_object_get_file(s, fid, out));
+	char *got = NULL;
+	FILE *f = fopen(out, "rb");
+	assert_non_null(f);
+	got = malloc(big_n + 1);
+	assert_int_equal(fread(got, 1, big_n + 1, f), big_n);
+	fclose(f);
+	assert_memory_equal(got, big, big_n);
+	free(got);
+	th_ok(mlops_object_size(&size, s, fid));
+	assert_int_equal(size, big_n);
+	char *missing = join(dir, "no-such-file");
+	th_assert_rc(mlops_object_put_file(id2, s, missing), MLOPS_ENOTFOUND);
+
+	/* reader with seek */
+	mlops_object_reader *r = NULL;
+	th_ok(mlops_object_reader_open(&r, s, fid));
+	assert_int_equal(mlops_object_reader_size(r), big_n);
+	th_ok(mlops_object_reader_seek(r, 500000));
+	unsigned char buf[4096];
+	size_t got_n = 0;
+	th_ok(mlops_object_reader_read(&got_n, r, buf, sizeof(buf)));
+	assert_true(got_n > 0);
+	assert_memory_equal(buf, big + 500000, got_n);
+	th_ok(mlops_object_reader_seek(r, big_n));
+	th_ok(mlops_object_reader_read(&got_n, r, buf, sizeof(buf)));
+	assert_int_equal(got_n, 0);
+	th_assert_rc(mlops_object_reader_seek(r, big_n + 1), MLOPS_EINVAL);
+	mlops_object_reader_free(r);
+	th_assert_rc(mlops_object_reader_open(&r, s, "0123456789abcdef0123456789abcdef"), MLOPS_ENOTFOUND);
+	assert_null(r);
+
+	/* writer */
+	mlops_object_writer *w = NULL;
+	th_ok(mlops_object_writer_open(&w, s));
+	for (size_t off = 0; off < big_n; off += 10000)
+		th_ok(mlops_object_writer_write(w, big + off, big_n - off < 10000 ? big_n - off : 10000));
+	char wid[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_writer_commit(wid, w));
+	assert_string_equal(wid, fid);
+	expect_error(mlops_object_writer_write(w, "x", 1), MLOPS_EINVAL, "committed");
+	expect_error(mlops_object_writer_commit(wid, w), MLOPS_EINVAL, "already committed");
+	mlops_object_writer_free(w);
+	/* an abandoned writer stores nothing referenced */
+	th_ok(mlops_object_writer_open(&w, s));
+	th_ok(mlops_object_writer_write(w, "abandon", 7));
+	mlops_object_writer_free(w);
+	mlops_object_writer_free(NULL);
+	mlops_object_reader_free(NULL);
+
+	free(missing);
+	free(in);
+	free(out);
+	free(big);
+	mlops_store_free(s);
+	mlops_store_free(NULL);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_pins(void **state)
+{
+	(void)state;
+	mlops_store *s = NULL;
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.actor = "alice";
+	th_ok(mlops_store_open(&s, ":memory:", &o));
+	char a[MLOPS_OID_BUFSIZE], b[MLOPS_OID_BUFSIZE], got[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(a, s, "a", 1));
+	th_ok(mlops_object_put(b, s, "b", 1));
+	th_ok(mlops_object_pin(s, "model", a));
+	th_ok(mlops_object_pin_get(got, s, "model"));
+	assert_string_equal(got, a);
+	th_ok(mlops_object_pin(s, "model", b)); /* replaces */
+	th_ok(mlops_object_pin_get(got, s, "model"));
+	assert_string_equal(got, b);
+	expect_error(mlops_object_pin(s, "x", "0123456789abcdef0123456789abcdef"), MLOPS_ENOTFOUND, "not found");
+	expect_error(mlops_object_pin(s, "x", "nothex"), MLOPS_EINVAL, "invalid object id 'nothex'");
+	expect_error(mlops_object_pin(s, "", a), MLOPS_EINVAL, "pin name is empty");
+	expect_error(mlops_object_pin_get(got, s, "x"), MLOPS_ENOTFOUND, "no pin named 'x'");
+	assert_string_equal(got, "");
+	th_ok(mlops_object_unpin(s, "model"));
+	expect_error(mlops_object_unpin(s, "model"), MLOPS_ENOTFOUND, "no pin named 'model'");
+	th_assert_rc(mlops_object_pin_get(got, s, "model"), MLOPS_ENOTFOUND);
+
+	/* one audit row per successful change, with actor and detail */
+	mlops_audit_iter *it = NULL;
+	th_ok(mlops_audit_iter_new(&it, s, 0));
+	mlops_audit_entry e;
+	const char *want_action[] = { "store.create", "object.pin", "object.pin", "object.unpin" };
+	const char *want_id[] = { "", a, b, b };
+	int64_t last_id = 0;
+	for (int i = 0; i < 4; i++) {
+		th_ok(mlops_audit_next(&e, it));
+		assert_string_equal(e.action, want_action[i]);
+		assert_string_equal(e.object_id, want_id[i]);
+		assert_string_equal(e.actor, "alice");
+		assert_true(e.id > last_id);
+		last_id = e.id;
+		assert_true(e.time_ms > 1600000000000LL);
+	}
+	assert_string_equal(e.object_kind, "object");
+	assert_non_null(strstr(e.detail, "\"name\":\"model\""));
+	th_assert_rc(mlops_audit_next(&e, it), MLOPS_ITEROVER);
+	th_assert_rc(mlops_audit_next(&e, it), MLOPS_ITEROVER);
+	mlops_audit_iter_free(it);
+	/* the second pin records the pin it replaced */
+	th_ok(mlops_audit_iter_new(&it, s, 0));
+	for (int i = 0; i < 3; i++)
+		th_ok(mlops_audit_next(&e, it));
+	char prev[64];
+	snprintf(prev, sizeof(prev), "\"previous\":\"%s\"", a);
+	assert_non_null(strstr(e.detail, prev));
+	mlops_audit_iter_free(it);
+	/* since_ms filters */
+	th_ok(mlops_audit_iter_new(&it, s, INT64_MAX));
+	th_assert_rc(mlops_audit_next(&e, it), MLOPS_ITEROVER);
+	mlops_audit_iter_free(it);
+	mlops_store_free(s);
+}
+
+static void test_audit_internal(void **state)
+{
+	(void)state;
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, ":memory:", NULL));
+	/* outside a transaction the row would commit on its own: refused */
+	th_assert_rc(mlops_store__audit(s, "x.y", "k", "i", NULL), MLOPS_EINVAL);
+	th_ok(mlops__db_begin_write(mlops_store__db(s)));
+	th_ok(mlops_store__audit(s, "test.commit", "thing", "1", "{\"a\": [1, 2]}"));
+	th_assert_rc(mlops_store__audit(s, "test.bad", "thing", "2", "{not json"), MLOPS_EINVAL);
+	th_ok(mlops__db_commit(mlops_store__db(s)));
+	th_ok(mlops__db_begin_write(mlops_store__db(s)));
+	th_ok(mlops_store__audit(s, "test.rollback", "thing", "3", NULL));
+	mlops__db_rollback(mlops_store__db(s));
+	mlops_audit_iter *it = NULL;
+	th_ok(mlops_audit_iter_new(&it, s, 0));
+	mlops_audit_entry e;
+	th_ok(mlops_audit_next(&e, it));
+	assert_string_equal(e.action, "store.create");
+	th_ok(mlops_audit_next(&e, it));
+	assert_string_equal(e.action, "test.commit");
+	assert_string_equal(e.detail, "{\"a\":[1,2]}");
+	th_assert_rc(mlops_audit_next(&e, it), MLOPS_ITEROVER);
+	mlops_audit_iter_free(it);
+	mlops_store_free(s);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("store");
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, NULL));
+	char id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, "persist", 7));
+	th_ok(mlops_object_pin(s, "keep", id));
+	th_ok(mlops_lineage_add(s, "run", "r1", "model_version", "m@1", "produced"));
+	mlops_store_free(s);
+	th_ok(mlops_store_open(&s, dir, NULL));
+	char got[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_pin_get(got, s, "keep"));
+	assert_string_equal(got, id);
+	mlops_store_info info = MLOPS_STORE_INFO_INIT;
+	th_ok(mlops_store_info_get(&info, s));
+	assert_int_equal(info.object_count, 1);
+	assert_int_equal(info.pin_count, 1);
+	assert_int_equal(info.lineage_edges, 1);
+	assert_int_equal(info.audit_rows, 3); /* create, pin, lineage */
+	mlops_store_info bad = { .version = 77 };
+	th_assert_rc(mlops_store_info_get(&bad, s), MLOPS_EVERSION);
+	mlops_store_free(s);
+	th_rmrf(dir);
+	free(dir);
+}
+
+static void test_free_order(void **state)
+{
+	(void)state;
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, ":memory:", NULL));
+	size_t n = 200000;
+	unsigned char *big = malloc(n);
+	assert_non_null(big);
+	th_fill_random(big, n, 5);
+	char id[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(id, s, big, n));
+	th_ok(mlops_lineage_add(s, "a", "1", "b", "2", "r"));
+	mlops_object_reader *r = NULL;
+	mlops_object_writer *w = NULL;
+	mlops_audit_iter *ai = NULL;
+	mlops_lineage_iter *li = NULL;
+	th_ok(mlops_object_reader_open(&r, s, id));
+	th_ok(mlops_object_writer_open(&w, s));
+	th_ok(mlops_audit_iter_new(&ai, s, 0));
+	th_ok(mlops_lineage_walk(&li, s, "a", "1", MLOPS_LINEAGE_DOWNSTREAM, 0));
+	mlops_store_free(s); /* children keep it alive */
+	unsigned char *buf = malloc(n);
+	assert_non_null(buf);
+	size_t total = 0, got = 0;
+	do {
+		th_ok(mlops_object_reader_read(&got, r, buf + total, n - total));
+		total += got;
+	} while (got > 0 && total < n);
+	assert_int_equal(total, n);
+	assert_memory_equal(buf, big, n);
+	th_ok(mlops_object_writer_write(w, big, n));
+	char wid[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_writer_commit(wid, w));
+	assert_string_equal(wid, id);
+	mlops_audit_entry ae;
+	th_ok(mlops_audit_next(&ae, ai));
+	mlops_lineage_edge le;
+	th_ok(mlops_lineage_next(&le, li));
+	assert_string_equal(le.to_id, "2");
+	/* freed in yet another order; the last one closes the store */
+	mlops_lineage_iter_free(li);
+	mlops_object_reader_free(r);
+	mlops_audit_iter_free(ai);
+	mlops_object_writer_free(w);
+	free(buf);
+	free(big);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	const char *gen = getenv("MLOPS_GENERATE_FIXTURE");
+	if (gen && *gen)
+		return generate_fixture(gen);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_create_dir),
+		cmocka_unit_test(test_must_exist),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_memory_store),
+		cmocka_unit_test(test_single_file),
+		cmocka_unit_test(test_backend_instance),
+		cmocka_unit_test(test_registered_backend),
+		cmocka_unit_test(test_readonly),
+		cmocka_unit_test(test_newer_store),
+		cmocka_unit_test(test_readonly_needs_migration),
+		cmocka_unit_test(test_fixture_v1),
+		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_audit_internal),
+		cmocka_unit_test(test_reopen_keeps_data),
+		cmocka_unit_test(test_free_order),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
