@@ -8,7 +8,7 @@ doc says "Returns NULL and records MLOPS_E..." (the binding checks for NULL and 
 
 import re
 
-NEVER_FAILS = re.compile(r"\bNever fails\b")
+NEVER_FAILS = re.compile(r"\bNever fails?\b")
 NULL_ON_FAILURE = re.compile(r"\bReturns NULL and records MLOPS_E[A-Z]+")
 
 

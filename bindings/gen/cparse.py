@@ -145,10 +145,18 @@ class Headers:
 		if not before.endswith("\n"):
 			return ""
 		before = before[:-1].rstrip(" \t")
-		if not before.endswith("*/"):
-			return ""
+		# A comment above a group of consecutive declarations (no blank line between them) documents them all.
+		while not before.endswith("*/"):
+			nl = before.rfind("\n")
+			line = before[nl + 1:].strip()
+			if not line or line.startswith("#") or nl < 0:
+				return ""
+			before = before[:nl].rstrip(" \t")
 		open_at = before.rfind("/*")
 		if open_at < 0:
+			return ""
+		# A comment that trails code on its line (a field's) documents that code, not what follows.
+		if before[before.rfind("\n", 0, open_at) + 1:open_at].strip():
 			return ""
 		return _clean_comment(before[open_at:])
 

@@ -118,6 +118,7 @@ def emit(model):
 					w.append("")
 				w.append("// %s: %s" % (const_name(v["name"], e["name"]), v["doc"]))
 			w.append("const %s %s = %d" % (claim(const_name(v["name"], e["name"]), v["name"]), tname, v["value"]))
+	w.extend(emit_records(model, claim))
 	w.append("")
 	w.append("// apiFunctions lists every public C function, in header order.")
 	w.append("var apiFunctions = []string{")
@@ -166,7 +167,7 @@ def _wrapper(fn, ty):
 		w.append("\tdefer runtime.UnlockOSThread()")
 		w.append("\tp := %s" % call)
 		w.append("\tif p == nil {")
-		w.append("\t\treturn nil, errorFromLast(CodeERROR)")
+		w.append("\t\treturn nil, errorFromLast(int(CodeERROR))")
 		w.append("\t}")
 		w.append("\treturn p, nil")
 	elif ret:
@@ -175,3 +176,112 @@ def _wrapper(fn, ty):
 		w.append("\t%s" % call)
 	w.append("}")
 	return w
+
+
+_GO_INITIALISMS = {"id": "ID", "json": "JSON", "url": "URL", "oid": "OID"}
+_GO_INTS = {"int": "int", "unsigned int": "uint", "int64_t": "int64", "uint64_t": "uint64", "int32_t": "int32",
+            "uint32_t": "uint32", "size_t": "uint64", "long": "int64", "unsigned long": "uint64",
+            "int16_t": "int16", "uint16_t": "uint16", "int8_t": "int8", "uint8_t": "uint8"}
+
+
+def go_field(name):
+	return "".join(_GO_INITIALISMS.get(p, p[:1].upper() + p[1:]) for p in name.split("_") if p)
+
+
+def cgo_field(name):
+	return "_" + name if name in _KEYWORDS - {"C", "rc", "err", "runtime", "unsafe"} else name
+
+
+def emit_records(model, claim):
+	"""Go structs for the C structs the library fills, and converters from the C structs."""
+	import records
+	w = []
+	names = {s["name"]: records.record_name(s["name"]) for s in records.record_structs(model)}
+	for s in records.record_structs(model):
+		gname = claim(names[s["name"]], s["name"])
+		fl = records.fields_of(s, model)
+		w.append("")
+		w.append("// %s is the C struct %s.%s" % (gname, s["name"], (" " + s["doc"]) if s["doc"] else ""))
+		w.append("type %s struct {" % gname)
+		body = []
+		for f in fl:
+			k = f["kind"]
+			if k == "int":
+				t = _GO_INTS[f["ctype"]]
+			elif k == "float":
+				t = "float64"
+			elif k in ("str", "chars"):
+				t = "string"
+			elif k == "strlist":
+				t = "[]string"
+			elif k == "kv":
+				t = "map[string]string"
+			elif k == "list":
+				t = "[]" + names[f["struct"]]
+			else:
+				t = "*" + names[f["struct"]]
+			body.append((f["doc"], go_field(f["name"]), t))
+		w.extend(_aligned_fields(body))
+		w.append("}")
+		w.append("")
+		conv = "recordFrom_" + s["name"]
+		w.append("func %s(c *C.%s) %s {" % (conv, s["name"], gname))
+		w.append("\tvar r %s" % gname)
+		for f in fl:
+			k, gf, cf = f["kind"], go_field(f["name"]), cgo_field(f["name"])
+			if k == "int":
+				w.append("\tr.%s = %s(c.%s)" % (gf, _GO_INTS[f["ctype"]], cf))
+			elif k == "float":
+				w.append("\tr.%s = float64(c.%s)" % (gf, cf))
+			elif k == "str":
+				w.append("\tif c.%s != nil {" % cf)
+				w.append("\t\tr.%s = C.GoString(c.%s)" % (gf, cf))
+				w.append("\t}")
+			elif k == "chars":
+				w.append("\tr.%s = C.GoString(&c.%s[0])" % (gf, cf))
+			elif k in ("strlist", "kv", "list"):
+				cnt = cgo_field(f["count"])
+				w.append("\tif c.%s != nil && c.%s > 0 {" % (cf, cnt))
+				w.append("\t\titems := unsafe.Slice(c.%s, int(c.%s))" % (cf, cnt))
+				if k == "strlist":
+					w.append("\t\tr.%s = make([]string, len(items))" % gf)
+					w.append("\t\tfor i, p := range items {")
+					w.append("\t\t\tr.%s[i] = C.GoString(p)" % gf)
+					w.append("\t\t}")
+				elif k == "kv":
+					w.append("\t\tr.%s = make(map[string]string, len(items))" % gf)
+					w.append("\t\tfor i := range items {")
+					w.append("\t\t\tr.%s[C.GoString(items[i].key)] = C.GoString(items[i].value)" % gf)
+					w.append("\t\t}")
+				else:
+					w.append("\t\tr.%s = make([]%s, len(items))" % (gf, names[f["struct"]]))
+					w.append("\t\tfor i := range items {")
+					w.append("\t\t\tr.%s[i] = recordFrom_%s(&items[i])" % (gf, f["struct"]))
+					w.append("\t\t}")
+				w.append("\t}")
+			elif k == "struct":
+				w.append("\tif c.%s != nil {" % cf)
+				w.append("\t\tv := recordFrom_%s(c.%s)" % (f["struct"], cf))
+				w.append("\t\tr.%s = &v" % gf)
+				w.append("\t}")
+		w.append("\treturn r")
+		w.append("}")
+	return w
+
+
+def _aligned_fields(body):
+	"""Struct fields as gofmt writes them: a run of fields without comment lines between aligns its types."""
+	out, block = [], []
+
+	def flush():
+		width = max((len(n) for n, _ in block), default=0)
+		out.extend("\t%s %s" % (n.ljust(width), t) for n, t in block)
+		block.clear()
+
+	for doc, name, t in body:
+		if doc:
+			flush()
+			out.append("\t// %s" % doc)
+		block.append((name, t))
+	flush()
+	return out

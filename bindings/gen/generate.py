@@ -25,6 +25,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 OUTPUTS = {
 	"api": "bindings/api.json",
 	"python": "bindings/python/mlops/_ffi.py",
+	"records": "bindings/python/mlops/_records.py",
 	"go": "bindings/go/mlops_gen.go",
 }
 
@@ -55,6 +56,7 @@ def build(root, clang="clang"):
 	return {
 		OUTPUTS["api"]: json.dumps(api, indent=1, sort_keys=False) + "\n",
 		OUTPUTS["python"]: emit_python.emit(model),
+		OUTPUTS["records"]: emit_python.emit_records(model),
 		OUTPUTS["go"]: go_src,
 	}
 

@@ -36,6 +36,49 @@ const KindObject = "object"
 const KindDatasetVersion = "dataset_version"
 const KindRun = "run"
 const KindModelVersion = "model_version"
+const DefaultExperimentId = "0"
+const ExperimentIdBufsize = 24
+const RunIdBufsize = 33
+const TagRunName = "mlflow.runName"
+const TagUser = "mlflow.user"
+const TagParentRunId = "mlflow.parentRunId"
+const TagSourceName = "mlflow.source.name"
+const TagSourceType = "mlflow.source.type"
+const TagGitCommit = "mlflow.source.git.commit"
+const TagGitBranch = "mlflow.source.git.branch"
+const TagGitRepoUrl = "mlflow.source.git.repoURL"
+const TagNote = "mlflow.note.content"
+const ExperimentListOptionsVersion = 1
+const RunOptionsVersion = 1
+const ParamOverwrite = 1
+const RunListOptionsVersion = 1
+const HistoryOptionsVersion = 1
+const SearchNoParams = 1
+const SearchNoMetrics = 2
+const SearchNoTags = 4
+const RunSearchOptionsVersion = 1
+const CompareOnlyDifferent = 1
+const RunCompareOptionsVersion = 1
+const MlflowNoArtifacts = 1
+const MlflowSkipExisting = 2
+const MlflowOptionsVersion = 1
+const MlflowStatsVersion = 1
+const DatasetVersionIdBufsize = 33
+const DatasetCommitRoot = 1
+const DatasetCommitAlways = 2
+const DatasetCommitNoProfile = 4
+const DatasetCommitNoCache = 8
+const DatasetCommitOptionsVersion = 1
+const DatasetCommitStatsVersion = 1
+const DatasetCheckoutForce = 1
+const DatasetCheckoutOptionsVersion = 1
+const DatasetCheckoutStatsVersion = 1
+const DatasetStatusUnchanged = 1
+const DatasetStatusNoCache = 2
+const DatasetStatusNoUpdate = 4
+const DatasetStatusOptionsVersion = 1
+const DatasetStatusCountsVersion = 1
+const DatasetTransferStatsVersion = 1
 const BackendVersion = 1
 
 // ErrorCode is the C enum mlops_error_code. Error codes. Only failures a caller acts on get a code of their own.
@@ -109,6 +152,832 @@ const LineageDownstream LineageDirection = 0
 // LineageUpstream: edges arriving at the node
 const LineageUpstream LineageDirection = 1
 
+// RunStatus is the C enum mlops_run_status. Run status (MLflow's RunStatus values).
+type RunStatus int
+
+const RunRunning RunStatus = 1
+const RunScheduled RunStatus = 2
+const RunFinished RunStatus = 3
+const RunFailed RunStatus = 4
+const RunKilled RunStatus = 5
+
+// ViewType is the C enum mlops_view_type. Which experiments or runs a listing returns (MLflow's ViewType values).
+type ViewType int
+
+const ViewActiveOnly ViewType = 1
+const ViewDeletedOnly ViewType = 2
+const ViewAll ViewType = 3
+
+// MetricField is the C enum mlops_metric_field. Which summary value a metric column shows.
+type MetricField int
+
+const MetricLast MetricField = 0
+const MetricMin MetricField = 1
+const MetricMax MetricField = 2
+
+// CompareKind is the C enum mlops_compare_kind. A column of a comparison.
+type CompareKind int
+
+const CompareParam CompareKind = 1
+const CompareMetric CompareKind = 2
+
+// DatasetChange is the C enum mlops_dataset_change. How a path differs between two versions, or between a directory and a version.
+type DatasetChange int
+
+// DatasetAdded: present on the new side (or the directory) only
+const DatasetAdded DatasetChange = 1
+
+// DatasetDeleted: present on the old side (or the version) only
+const DatasetDeleted DatasetChange = 2
+
+// DatasetModified: present on both sides with other content or another mode
+const DatasetModified DatasetChange = 3
+
+// DatasetUnchanged: same content and mode
+const DatasetUnchanged DatasetChange = 4
+
+// StoreInfo is the C struct mlops_store_info.
+type StoreInfo struct {
+	// on-disk format version of the store (PRAGMA user_version)
+	FormatVersion int
+	// blobs held by the backend (chunks, small objects and manifests)
+	ObjectCount uint64
+	// bytes the blobs take in the backend (compressed, with headers)
+	ObjectBytes uint64
+	// size of the metadata database
+	MetadataBytes uint64
+	// objects pinned by name
+	PinCount uint64
+	// rows of the lineage table
+	LineageEdges uint64
+	// rows of the audit log
+	AuditRows uint64
+}
+
+func recordFrom_mlops_store_info(c *C.mlops_store_info) StoreInfo {
+	var r StoreInfo
+	r.FormatVersion = int(c.format_version)
+	r.ObjectCount = uint64(c.object_count)
+	r.ObjectBytes = uint64(c.object_bytes)
+	r.MetadataBytes = uint64(c.metadata_bytes)
+	r.PinCount = uint64(c.pin_count)
+	r.LineageEdges = uint64(c.lineage_edges)
+	r.AuditRows = uint64(c.audit_rows)
+	return r
+}
+
+// VerifyStats is the C struct mlops_verify_stats.
+type VerifyStats struct {
+	// blobs read back and re-hashed
+	ObjectsChecked uint64
+	// uncompressed bytes re-hashed
+	BytesChecked uint64
+	// blobs whose content does not match their id or whose header is bad
+	ObjectsCorrupt uint64
+	// objects referenced by metadata (or by a manifest) but absent
+	ObjectsMissing uint64
+	// problems reported by SQLite's integrity_check and foreign_key_check
+	MetadataErrors uint64
+}
+
+func recordFrom_mlops_verify_stats(c *C.mlops_verify_stats) VerifyStats {
+	var r VerifyStats
+	r.ObjectsChecked = uint64(c.objects_checked)
+	r.BytesChecked = uint64(c.bytes_checked)
+	r.ObjectsCorrupt = uint64(c.objects_corrupt)
+	r.ObjectsMissing = uint64(c.objects_missing)
+	r.MetadataErrors = uint64(c.metadata_errors)
+	return r
+}
+
+// GcStats is the C struct mlops_gc_stats.
+type GcStats struct {
+	ObjectsKept uint64
+	// or, with dry_run, that would be removed
+	ObjectsRemoved uint64
+	BytesRemoved   uint64
+	// unreferenced but kept for the grace period
+	ObjectsYoung uint64
+}
+
+func recordFrom_mlops_gc_stats(c *C.mlops_gc_stats) GcStats {
+	var r GcStats
+	r.ObjectsKept = uint64(c.objects_kept)
+	r.ObjectsRemoved = uint64(c.objects_removed)
+	r.BytesRemoved = uint64(c.bytes_removed)
+	r.ObjectsYoung = uint64(c.objects_young)
+	return r
+}
+
+// LineageEdge is the C struct mlops_lineage_edge.
+type LineageEdge struct {
+	FromKind  string
+	FromID    string
+	ToKind    string
+	ToID      string
+	Relation  string
+	CreatedMs int64
+	// 1 for a direct edge of the start node, 2 for the next hop, ...
+	Depth int
+}
+
+func recordFrom_mlops_lineage_edge(c *C.mlops_lineage_edge) LineageEdge {
+	var r LineageEdge
+	if c.from_kind != nil {
+		r.FromKind = C.GoString(c.from_kind)
+	}
+	if c.from_id != nil {
+		r.FromID = C.GoString(c.from_id)
+	}
+	if c.to_kind != nil {
+		r.ToKind = C.GoString(c.to_kind)
+	}
+	if c.to_id != nil {
+		r.ToID = C.GoString(c.to_id)
+	}
+	if c.relation != nil {
+		r.Relation = C.GoString(c.relation)
+	}
+	r.CreatedMs = int64(c.created_ms)
+	r.Depth = int(c.depth)
+	return r
+}
+
+// AuditEntry is the C struct mlops_audit_entry.
+type AuditEntry struct {
+	ID     int64
+	TimeMs int64
+	Actor  string
+	// e.g. "object.pin", "dataset.commit", "run.start"
+	Action     string
+	ObjectKind string
+	ObjectID   string
+	// JSON text, "{}" when there is nothing more
+	Detail string
+}
+
+func recordFrom_mlops_audit_entry(c *C.mlops_audit_entry) AuditEntry {
+	var r AuditEntry
+	r.ID = int64(c.id)
+	r.TimeMs = int64(c.time_ms)
+	if c.actor != nil {
+		r.Actor = C.GoString(c.actor)
+	}
+	if c.action != nil {
+		r.Action = C.GoString(c.action)
+	}
+	if c.object_kind != nil {
+		r.ObjectKind = C.GoString(c.object_kind)
+	}
+	if c.object_id != nil {
+		r.ObjectID = C.GoString(c.object_id)
+	}
+	if c.detail != nil {
+		r.Detail = C.GoString(c.detail)
+	}
+	return r
+}
+
+// RunsKv is the C struct mlops_runs_kv. A key and a value (a param, a tag).
+type RunsKv struct {
+	// A key and a value (a param, a tag).
+	Key string
+	// A key and a value (a param, a tag).
+	Value string
+}
+
+func recordFrom_mlops_runs_kv(c *C.mlops_runs_kv) RunsKv {
+	var r RunsKv
+	if c.key != nil {
+		r.Key = C.GoString(c.key)
+	}
+	if c.value != nil {
+		r.Value = C.GoString(c.value)
+	}
+	return r
+}
+
+// ExperimentInfo is the C struct mlops_experiment_info.
+type ExperimentInfo struct {
+	// decimal string, "0" for Default
+	ExperimentID string
+	Name         string
+	// "" unless set at creation or by an import
+	ArtifactLocation string
+	// 1 when soft-deleted (MLflow lifecycle_stage "deleted")
+	Deleted      int
+	CreationMs   int64
+	LastUpdateMs int64
+	// n_tags experiment tags, in key order
+	Tags map[string]string
+}
+
+func recordFrom_mlops_experiment_info(c *C.mlops_experiment_info) ExperimentInfo {
+	var r ExperimentInfo
+	if c.experiment_id != nil {
+		r.ExperimentID = C.GoString(c.experiment_id)
+	}
+	if c.name != nil {
+		r.Name = C.GoString(c.name)
+	}
+	if c.artifact_location != nil {
+		r.ArtifactLocation = C.GoString(c.artifact_location)
+	}
+	r.Deleted = int(c.deleted)
+	r.CreationMs = int64(c.creation_ms)
+	r.LastUpdateMs = int64(c.last_update_ms)
+	if c.tags != nil && c.n_tags > 0 {
+		items := unsafe.Slice(c.tags, int(c.n_tags))
+		r.Tags = make(map[string]string, len(items))
+		for i := range items {
+			r.Tags[C.GoString(items[i].key)] = C.GoString(items[i].value)
+		}
+	}
+	return r
+}
+
+// RunInfo is the C struct mlops_run_info.
+type RunInfo struct {
+	RunID        string
+	ExperimentID string
+	RunName      string
+	// the actor that started the run
+	User string
+	// NULL for a top-level run
+	ParentRunID string
+	// an mlops_run_status
+	Status  int
+	StartMs int64
+	// 0 while running
+	EndMs int64
+	// 1 when soft-deleted (itself or through its experiment)
+	Deleted int
+	// 0 unless deleted
+	DeletedMs int64
+}
+
+func recordFrom_mlops_run_info(c *C.mlops_run_info) RunInfo {
+	var r RunInfo
+	if c.run_id != nil {
+		r.RunID = C.GoString(c.run_id)
+	}
+	if c.experiment_id != nil {
+		r.ExperimentID = C.GoString(c.experiment_id)
+	}
+	if c.run_name != nil {
+		r.RunName = C.GoString(c.run_name)
+	}
+	if c.user != nil {
+		r.User = C.GoString(c.user)
+	}
+	if c.parent_run_id != nil {
+		r.ParentRunID = C.GoString(c.parent_run_id)
+	}
+	r.Status = int(c.status)
+	r.StartMs = int64(c.start_ms)
+	r.EndMs = int64(c.end_ms)
+	r.Deleted = int(c.deleted)
+	r.DeletedMs = int64(c.deleted_ms)
+	return r
+}
+
+// MetricSummary is the C struct mlops_metric_summary. Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+type MetricSummary struct {
+	// Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+	Key string
+	// Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+	Last float64
+	// Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+	LastStep int64
+	// Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+	LastTimestampMs int64
+	// Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+	Min float64
+	// Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.
+	Max float64
+	// points logged, NaN included
+	Count uint64
+	// smallest step
+	FirstStep int64
+	// largest step (== last_step)
+	MaxStep int64
+}
+
+func recordFrom_mlops_metric_summary(c *C.mlops_metric_summary) MetricSummary {
+	var r MetricSummary
+	if c.key != nil {
+		r.Key = C.GoString(c.key)
+	}
+	r.Last = float64(c.last)
+	r.LastStep = int64(c.last_step)
+	r.LastTimestampMs = int64(c.last_timestamp_ms)
+	r.Min = float64(c.min)
+	r.Max = float64(c.max)
+	r.Count = uint64(c.count)
+	r.FirstStep = int64(c.first_step)
+	r.MaxStep = int64(c.max_step)
+	return r
+}
+
+// ArtifactInfo is the C struct mlops_artifact_info.
+type ArtifactInfo struct {
+	// relative to the run's artifact root, '/'-separated
+	Path string
+	// 32 hex, usable with mlops_object_*
+	ObjectID string
+	Size     uint64
+	// permission bits (e.g. 0644, 0755)
+	Mode      uint32
+	CreatedMs int64
+}
+
+func recordFrom_mlops_artifact_info(c *C.mlops_artifact_info) ArtifactInfo {
+	var r ArtifactInfo
+	if c.path != nil {
+		r.Path = C.GoString(c.path)
+	}
+	if c.object_id != nil {
+		r.ObjectID = C.GoString(c.object_id)
+	}
+	r.Size = uint64(c.size)
+	r.Mode = uint32(c.mode)
+	r.CreatedMs = int64(c.created_ms)
+	return r
+}
+
+// RunInput is the C struct mlops_run_input.
+type RunInput struct {
+	// MLOPS_KIND_DATASET_VERSION, MLOPS_KIND_OBJECT
+	Kind string
+	ID   string
+	// NULL when none
+	Context   string
+	CreatedMs int64
+}
+
+func recordFrom_mlops_run_input(c *C.mlops_run_input) RunInput {
+	var r RunInput
+	if c.kind != nil {
+		r.Kind = C.GoString(c.kind)
+	}
+	if c.id != nil {
+		r.ID = C.GoString(c.id)
+	}
+	if c.context != nil {
+		r.Context = C.GoString(c.context)
+	}
+	r.CreatedMs = int64(c.created_ms)
+	return r
+}
+
+// RunRow is the C struct mlops_run_row. One run of a search (or compare) result: its info and the projected params, metric summaries and tags.
+type RunRow struct {
+	// One run of a search (or compare) result: its info and the projected params, metric summaries and tags.
+	Info *RunInfo
+	// n_params, key order
+	Params map[string]string
+	// n_metrics, key order
+	Metrics []MetricSummary
+	// n_tags, key order
+	Tags map[string]string
+}
+
+func recordFrom_mlops_run_row(c *C.mlops_run_row) RunRow {
+	var r RunRow
+	if c.info != nil {
+		v := recordFrom_mlops_run_info(c.info)
+		r.Info = &v
+	}
+	if c.params != nil && c.n_params > 0 {
+		items := unsafe.Slice(c.params, int(c.n_params))
+		r.Params = make(map[string]string, len(items))
+		for i := range items {
+			r.Params[C.GoString(items[i].key)] = C.GoString(items[i].value)
+		}
+	}
+	if c.metrics != nil && c.n_metrics > 0 {
+		items := unsafe.Slice(c.metrics, int(c.n_metrics))
+		r.Metrics = make([]MetricSummary, len(items))
+		for i := range items {
+			r.Metrics[i] = recordFrom_mlops_metric_summary(&items[i])
+		}
+	}
+	if c.tags != nil && c.n_tags > 0 {
+		items := unsafe.Slice(c.tags, int(c.n_tags))
+		r.Tags = make(map[string]string, len(items))
+		for i := range items {
+			r.Tags[C.GoString(items[i].key)] = C.GoString(items[i].value)
+		}
+	}
+	return r
+}
+
+// CompareColumn is the C struct mlops_compare_column.
+type CompareColumn struct {
+	// an mlops_compare_kind
+	Kind int
+	Key  string
+}
+
+func recordFrom_mlops_compare_column(c *C.mlops_compare_column) CompareColumn {
+	var r CompareColumn
+	r.Kind = int(c.kind)
+	if c.key != nil {
+		r.Key = C.GoString(c.key)
+	}
+	return r
+}
+
+// CompareCell is the C struct mlops_compare_cell.
+type CompareCell struct {
+	// 0 when the run lacks the key
+	Present int
+	// the param value, or the metric formatted so that strtod gives it back; NULL if absent
+	Text string
+	// the metric value (NaN for a param or when absent)
+	Number float64
+}
+
+func recordFrom_mlops_compare_cell(c *C.mlops_compare_cell) CompareCell {
+	var r CompareCell
+	r.Present = int(c.present)
+	if c.text != nil {
+		r.Text = C.GoString(c.text)
+	}
+	r.Number = float64(c.number)
+	return r
+}
+
+// MlflowStats is the C struct mlops_mlflow_stats.
+type MlflowStats struct {
+	Experiments uint64
+	Runs        uint64
+	// import with MLOPS_MLFLOW_SKIP_EXISTING
+	RunsSkipped   uint64
+	Params        uint64
+	Tags          uint64
+	MetricPoints  uint64
+	Artifacts     uint64
+	ArtifactBytes uint64
+}
+
+func recordFrom_mlops_mlflow_stats(c *C.mlops_mlflow_stats) MlflowStats {
+	var r MlflowStats
+	r.Experiments = uint64(c.experiments)
+	r.Runs = uint64(c.runs)
+	r.RunsSkipped = uint64(c.runs_skipped)
+	r.Params = uint64(c.params)
+	r.Tags = uint64(c.tags)
+	r.MetricPoints = uint64(c.metric_points)
+	r.Artifacts = uint64(c.artifacts)
+	r.ArtifactBytes = uint64(c.artifact_bytes)
+	return r
+}
+
+// DatasetCommitStats is the C struct mlops_dataset_commit_stats.
+type DatasetCommitStats struct {
+	// 1: a new version; 0: the content equals the parent's and the parent is returned
+	Created int
+	// sequence number of the returned version
+	Seq int64
+	// entries of the version
+	Files uint64
+	// sum of their sizes
+	Bytes uint64
+	// files read and stored because the stat cache could not vouch for them
+	FilesRead uint64
+	BytesRead uint64
+	// tabular files profiled (not found profiled by content already)
+	FilesProfiled uint64
+}
+
+func recordFrom_mlops_dataset_commit_stats(c *C.mlops_dataset_commit_stats) DatasetCommitStats {
+	var r DatasetCommitStats
+	r.Created = int(c.created)
+	r.Seq = int64(c.seq)
+	r.Files = uint64(c.files)
+	r.Bytes = uint64(c.bytes)
+	r.FilesRead = uint64(c.files_read)
+	r.BytesRead = uint64(c.bytes_read)
+	r.FilesProfiled = uint64(c.files_profiled)
+	return r
+}
+
+// DatasetVersionInfo is the C struct mlops_dataset_version_info.
+type DatasetVersionInfo struct {
+	VersionID string
+	Dataset   string
+	// sequence number in this store (name@v<seq>)
+	Seq int64
+	// object id of the tree manifest
+	ManifestID string
+	// 1: committed from a single file; 0: from a directory
+	IsFile     int
+	FileCount  uint64
+	TotalBytes uint64
+	// "" when none
+	Message string
+	// "{}" when none
+	MetadataJSON string
+	// the store's actor at commit time
+	Author    string
+	CreatedMs int64
+	// NULL when not given
+	RunID string
+	// n_parents parent version ids, first parent first
+	Parents []string
+	// n_tags tag names pointing at this version, sorted
+	Tags []string
+}
+
+func recordFrom_mlops_dataset_version_info(c *C.mlops_dataset_version_info) DatasetVersionInfo {
+	var r DatasetVersionInfo
+	if c.version_id != nil {
+		r.VersionID = C.GoString(c.version_id)
+	}
+	if c.dataset != nil {
+		r.Dataset = C.GoString(c.dataset)
+	}
+	r.Seq = int64(c.seq)
+	if c.manifest_id != nil {
+		r.ManifestID = C.GoString(c.manifest_id)
+	}
+	r.IsFile = int(c.is_file)
+	r.FileCount = uint64(c.file_count)
+	r.TotalBytes = uint64(c.total_bytes)
+	if c.message != nil {
+		r.Message = C.GoString(c.message)
+	}
+	if c.metadata_json != nil {
+		r.MetadataJSON = C.GoString(c.metadata_json)
+	}
+	if c.author != nil {
+		r.Author = C.GoString(c.author)
+	}
+	r.CreatedMs = int64(c.created_ms)
+	if c.run_id != nil {
+		r.RunID = C.GoString(c.run_id)
+	}
+	if c.parents != nil && c.n_parents > 0 {
+		items := unsafe.Slice(c.parents, int(c.n_parents))
+		r.Parents = make([]string, len(items))
+		for i, p := range items {
+			r.Parents[i] = C.GoString(p)
+		}
+	}
+	if c.tags != nil && c.n_tags > 0 {
+		items := unsafe.Slice(c.tags, int(c.n_tags))
+		r.Tags = make([]string, len(items))
+		for i, p := range items {
+			r.Tags[i] = C.GoString(p)
+		}
+	}
+	return r
+}
+
+// DatasetInfo is the C struct mlops_dataset_info.
+type DatasetInfo struct {
+	Name string
+	// first commit
+	CreatedMs int64
+	// number of versions in this store
+	Versions        int64
+	LatestVersionID string
+	LatestSeq       int64
+	LatestCreatedMs int64
+}
+
+func recordFrom_mlops_dataset_info(c *C.mlops_dataset_info) DatasetInfo {
+	var r DatasetInfo
+	if c.name != nil {
+		r.Name = C.GoString(c.name)
+	}
+	r.CreatedMs = int64(c.created_ms)
+	r.Versions = int64(c.versions)
+	if c.latest_version_id != nil {
+		r.LatestVersionID = C.GoString(c.latest_version_id)
+	}
+	r.LatestSeq = int64(c.latest_seq)
+	r.LatestCreatedMs = int64(c.latest_created_ms)
+	return r
+}
+
+// DatasetFile is the C struct mlops_dataset_file.
+type DatasetFile struct {
+	// relative, '/'-separated
+	Path string
+	Size uint64
+	// POSIX st_mode: S_IFREG | permission bits, or S_IFLNK | 0777
+	Mode uint32
+	// content id in the object store
+	ObjectID string
+	// "csv", "jsonl" for tabular files, else NULL
+	Format string
+	// data rows of a profiled tabular file, else -1
+	Rows int64
+	// why profiling failed (e.g. "line 7: unterminated quote"), else NULL
+	ProfileError string
+}
+
+func recordFrom_mlops_dataset_file(c *C.mlops_dataset_file) DatasetFile {
+	var r DatasetFile
+	if c.path != nil {
+		r.Path = C.GoString(c.path)
+	}
+	r.Size = uint64(c.size)
+	r.Mode = uint32(c.mode)
+	if c.object_id != nil {
+		r.ObjectID = C.GoString(c.object_id)
+	}
+	if c.format != nil {
+		r.Format = C.GoString(c.format)
+	}
+	r.Rows = int64(c.rows)
+	if c.profile_error != nil {
+		r.ProfileError = C.GoString(c.profile_error)
+	}
+	return r
+}
+
+// DatasetRef is the C struct mlops_dataset_ref.
+type DatasetRef struct {
+	Name string
+	// 1: a tag (fixed); 0: a ref (movable)
+	IsTag     int
+	VersionID string
+	Seq       int64
+	UpdatedMs int64
+}
+
+func recordFrom_mlops_dataset_ref(c *C.mlops_dataset_ref) DatasetRef {
+	var r DatasetRef
+	if c.name != nil {
+		r.Name = C.GoString(c.name)
+	}
+	r.IsTag = int(c.is_tag)
+	if c.version_id != nil {
+		r.VersionID = C.GoString(c.version_id)
+	}
+	r.Seq = int64(c.seq)
+	r.UpdatedMs = int64(c.updated_ms)
+	return r
+}
+
+// DatasetDiffEntry is the C struct mlops_dataset_diff_entry.
+type DatasetDiffEntry struct {
+	Path string
+	// MLOPS_DATASET_ADDED, _DELETED or _MODIFIED
+	Change int
+	// 0 when added
+	OldSize uint64
+	// 0 when deleted
+	NewSize uint64
+	// 0 when added
+	OldMode uint32
+	// 0 when deleted
+	NewMode uint32
+	// NULL when added
+	OldID string
+	// NULL when deleted
+	NewID string
+	// row count of a profiled tabular file, else -1
+	OldRows int64
+	NewRows int64
+	// for a modified tabular file whose schema changed: JSON {"added":[{"name":..,"type":..}],"removed":[{"name":..,"type":..}], "type_changed":[{"name":..,"from":..,"to":..}], "nullability_changed":[{"name":..,"from":..,"to":..}]}; else NULL
+	SchemaChange string
+}
+
+func recordFrom_mlops_dataset_diff_entry(c *C.mlops_dataset_diff_entry) DatasetDiffEntry {
+	var r DatasetDiffEntry
+	if c.path != nil {
+		r.Path = C.GoString(c.path)
+	}
+	r.Change = int(c.change)
+	r.OldSize = uint64(c.old_size)
+	r.NewSize = uint64(c.new_size)
+	r.OldMode = uint32(c.old_mode)
+	r.NewMode = uint32(c.new_mode)
+	if c.old_id != nil {
+		r.OldID = C.GoString(c.old_id)
+	}
+	if c.new_id != nil {
+		r.NewID = C.GoString(c.new_id)
+	}
+	r.OldRows = int64(c.old_rows)
+	r.NewRows = int64(c.new_rows)
+	if c.schema_change != nil {
+		r.SchemaChange = C.GoString(c.schema_change)
+	}
+	return r
+}
+
+// DatasetCheckoutStats is the C struct mlops_dataset_checkout_stats.
+type DatasetCheckoutStats struct {
+	// files created or replaced
+	FilesWritten uint64
+	BytesWritten uint64
+	// already had the right content and mode
+	FilesUnchanged uint64
+	// in the directory's previous version, not in the new one, unmodified
+	FilesRemoved uint64
+	// in the previous version, not in the new one, locally modified: left alone
+	FilesKept uint64
+}
+
+func recordFrom_mlops_dataset_checkout_stats(c *C.mlops_dataset_checkout_stats) DatasetCheckoutStats {
+	var r DatasetCheckoutStats
+	r.FilesWritten = uint64(c.files_written)
+	r.BytesWritten = uint64(c.bytes_written)
+	r.FilesUnchanged = uint64(c.files_unchanged)
+	r.FilesRemoved = uint64(c.files_removed)
+	r.FilesKept = uint64(c.files_kept)
+	return r
+}
+
+// DatasetStatusCounts is the C struct mlops_dataset_status_counts.
+type DatasetStatusCounts struct {
+	// the version compared against
+	VersionID string
+	Added     uint64
+	Deleted   uint64
+	Modified  uint64
+	Unchanged uint64
+	// files read because the stat cache could not vouch for them
+	FilesRead uint64
+	BytesRead uint64
+}
+
+func recordFrom_mlops_dataset_status_counts(c *C.mlops_dataset_status_counts) DatasetStatusCounts {
+	var r DatasetStatusCounts
+	r.VersionID = C.GoString(&c.version_id[0])
+	r.Added = uint64(c.added)
+	r.Deleted = uint64(c.deleted)
+	r.Modified = uint64(c.modified)
+	r.Unchanged = uint64(c.unchanged)
+	r.FilesRead = uint64(c.files_read)
+	r.BytesRead = uint64(c.bytes_read)
+	return r
+}
+
+// DatasetStatusEntry is the C struct mlops_dataset_status_entry.
+type DatasetStatusEntry struct {
+	Path string
+	// an mlops_dataset_change
+	Change int
+	// local size; the version's size when deleted
+	Size uint64
+	// content id in the version, NULL when added
+	VersionObjectID string
+	// content id of the local file, NULL when deleted
+	LocalObjectID string
+}
+
+func recordFrom_mlops_dataset_status_entry(c *C.mlops_dataset_status_entry) DatasetStatusEntry {
+	var r DatasetStatusEntry
+	if c.path != nil {
+		r.Path = C.GoString(c.path)
+	}
+	r.Change = int(c.change)
+	r.Size = uint64(c.size)
+	if c.version_object_id != nil {
+		r.VersionObjectID = C.GoString(c.version_object_id)
+	}
+	if c.local_object_id != nil {
+		r.LocalObjectID = C.GoString(c.local_object_id)
+	}
+	return r
+}
+
+// DatasetTransferStats is the C struct mlops_dataset_transfer_stats.
+type DatasetTransferStats struct {
+	// the version transferred
+	VersionID string
+	// 1: the version is new in the receiving store; 0: it had it already
+	Created int
+	// its sequence number in the receiving store
+	Seq int64
+	// file objects and the manifest the version references
+	Objects uint64
+	// blobs (chunks, manifests, small objects) copied
+	BlobsCopied uint64
+	// stored (compressed) bytes copied
+	BytesCopied uint64
+	// blobs the receiving store had already
+	BlobsPresent uint64
+}
+
+func recordFrom_mlops_dataset_transfer_stats(c *C.mlops_dataset_transfer_stats) DatasetTransferStats {
+	var r DatasetTransferStats
+	r.VersionID = C.GoString(&c.version_id[0])
+	r.Created = int(c.created)
+	r.Seq = int64(c.seq)
+	r.Objects = uint64(c.objects)
+	r.BlobsCopied = uint64(c.blobs_copied)
+	r.BytesCopied = uint64(c.bytes_copied)
+	r.BlobsPresent = uint64(c.blobs_present)
+	return r
+}
+
 // apiFunctions lists every public C function, in header order.
 var apiFunctions = []string{
 	"mlops_error_last",
@@ -151,6 +1020,138 @@ var apiFunctions = []string{
 	"mlops_audit_iter_new",
 	"mlops_audit_next",
 	"mlops_audit_iter_free",
+	"mlops_run_status_name",
+	"mlops_run_status_parse",
+	"mlops_runs_kv_next",
+	"mlops_runs_kv_iter_free",
+	"mlops_experiment_create",
+	"mlops_experiment_get",
+	"mlops_experiment_get_by_name",
+	"mlops_experiment_info_free",
+	"mlops_experiment_list_options_init",
+	"mlops_experiment_list",
+	"mlops_experiment_next",
+	"mlops_experiment_iter_free",
+	"mlops_experiment_rename",
+	"mlops_experiment_set_tag",
+	"mlops_experiment_delete_tag",
+	"mlops_experiment_delete",
+	"mlops_experiment_restore",
+	"mlops_run_options_init",
+	"mlops_run_start",
+	"mlops_run_resume",
+	"mlops_run_id",
+	"mlops_run_experiment_id",
+	"mlops_run_name",
+	"mlops_run_log_param",
+	"mlops_run_log_param_ex",
+	"mlops_run_log_params",
+	"mlops_run_log_metric",
+	"mlops_run_log_metrics",
+	"mlops_run_log_metric_series",
+	"mlops_run_buffered",
+	"mlops_run_flush",
+	"mlops_run_set_tag",
+	"mlops_run_delete_tag",
+	"mlops_run_set_note",
+	"mlops_run_log_artifact",
+	"mlops_run_log_artifacts",
+	"mlops_run_log_artifact_data",
+	"mlops_run_log_input",
+	"mlops_run_end",
+	"mlops_run_free",
+	"mlops_runs_get",
+	"mlops_run_info_free",
+	"mlops_run_list_options_init",
+	"mlops_runs_list",
+	"mlops_runs_next",
+	"mlops_run_iter_free",
+	"mlops_runs_params",
+	"mlops_runs_param_get",
+	"mlops_runs_tags",
+	"mlops_experiment_tags",
+	"mlops_runs_set_tag",
+	"mlops_runs_delete_tag",
+	"mlops_runs_log_param",
+	"mlops_runs_log_metric",
+	"mlops_runs_set_terminated",
+	"mlops_runs_delete",
+	"mlops_runs_restore",
+	"mlops_runs_purge",
+	"mlops_runs_metrics",
+	"mlops_metric_next",
+	"mlops_metric_iter_free",
+	"mlops_runs_metric_get",
+	"mlops_metric_summary_free",
+	"mlops_history_options_init",
+	"mlops_runs_metric_history",
+	"mlops_metric_history_count",
+	"mlops_metric_history_steps",
+	"mlops_metric_history_timestamps",
+	"mlops_metric_history_values",
+	"mlops_metric_history_free",
+	"mlops_runs_artifacts",
+	"mlops_artifact_next",
+	"mlops_artifact_iter_free",
+	"mlops_runs_artifact_restore",
+	"mlops_runs_artifact_open",
+	"mlops_runs_inputs",
+	"mlops_input_next",
+	"mlops_input_iter_free",
+	"mlops_run_search_options_init",
+	"mlops_runs_search",
+	"mlops_run_search_next",
+	"mlops_run_search_next_page_token",
+	"mlops_run_search_free",
+	"mlops_run_compare_options_init",
+	"mlops_runs_compare",
+	"mlops_run_compare_n_runs",
+	"mlops_run_compare_n_columns",
+	"mlops_run_compare_run",
+	"mlops_run_compare_column",
+	"mlops_run_compare_cell",
+	"mlops_run_compare_free",
+	"mlops_mlflow_options_init",
+	"mlops_runs_export_mlflow",
+	"mlops_runs_import_mlflow",
+	"mlops_dataset_change_name",
+	"mlops_dataset_commit_options_init",
+	"mlops_dataset_commit",
+	"mlops_dataset_resolve",
+	"mlops_dataset_version_get",
+	"mlops_dataset_version_info_free",
+	"mlops_dataset_log",
+	"mlops_dataset_log_next",
+	"mlops_dataset_version_iter_free",
+	"mlops_dataset_list",
+	"mlops_dataset_list_next",
+	"mlops_dataset_iter_free",
+	"mlops_dataset_files",
+	"mlops_dataset_files_next",
+	"mlops_dataset_file_iter_free",
+	"mlops_dataset_tag",
+	"mlops_dataset_untag",
+	"mlops_dataset_ref_set",
+	"mlops_dataset_ref_delete",
+	"mlops_dataset_refs",
+	"mlops_dataset_refs_next",
+	"mlops_dataset_ref_iter_free",
+	"mlops_dataset_diff_new",
+	"mlops_dataset_diff_next",
+	"mlops_dataset_diff_free",
+	"mlops_dataset_checkout_options_init",
+	"mlops_dataset_checkout",
+	"mlops_dataset_status_options_init",
+	"mlops_dataset_status",
+	"mlops_dataset_status_next",
+	"mlops_dataset_status_iter_free",
+	"mlops_dataset_file_open",
+	"mlops_dataset_file_read",
+	"mlops_dataset_file_seek",
+	"mlops_dataset_file_size",
+	"mlops_dataset_reader_free",
+	"mlops_dataset_push",
+	"mlops_dataset_pull",
 	"mlops_backend_register",
 	"mlops_backend_unregister",
 	"mlops_backend_new",
@@ -209,7 +1210,7 @@ func mlops_alloc(size C.size_t) (unsafe.Pointer, error) {
 	defer runtime.UnlockOSThread()
 	p := C.mlops_alloc(size)
 	if p == nil {
-		return nil, errorFromLast(CodeERROR)
+		return nil, errorFromLast(int(CodeERROR))
 	}
 	return p, nil
 }
@@ -614,6 +1615,1547 @@ func mlops_audit_iter_free(iter *C.mlops_audit_iter) {
 		callTrace("mlops_audit_iter_free")
 	}
 	C.mlops_audit_iter_free(iter)
+}
+
+// mlops_run_status_name wraps the C function of that name. Return "RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED", or "UNKNOWN" for another value. Never fails, never NULL.
+func mlops_run_status_name(status C.int) *C.char {
+	if callTrace != nil {
+		callTrace("mlops_run_status_name")
+	}
+	return C.mlops_run_status_name(status)
+}
+
+// mlops_run_status_parse wraps the C function of that name. Parse a status name (case-insensitive) into *out_status. Errors: MLOPS_EINVAL (unknown name).
+func mlops_run_status_parse(out_status *C.int, name *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_status_parse")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_status_parse(out_status, name); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_kv_next wraps the C function of that name. Fetch the next pair. Ends with MLOPS_ITEROVER.
+func mlops_runs_kv_next(out **C.mlops_runs_kv, iter *C.mlops_runs_kv_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_kv_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_kv_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_kv_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_runs_kv_iter_free(iter *C.mlops_runs_kv_iter) {
+	if callTrace != nil {
+		callTrace("mlops_runs_kv_iter_free")
+	}
+	C.mlops_runs_kv_iter_free(iter)
+}
+
+// mlops_experiment_create wraps the C function of that name. Create an experiment and write its id into out_id (MLOPS_EXPERIMENT_ID_BUFSIZE bytes; may be NULL). artifact_location may be NULL. Names are unique among all experiments, deleted ones included (as MLflow). Errors: MLOPS_EINVAL (empty name, name over 500 bytes, invalid UTF-8), MLOPS_EEXISTS (name taken; the message says when the holder is deleted), MLOPS_EREADONLY, MLOPS_EBUSY, MLOPS_EIO.
+func mlops_experiment_create(out_id *C.char, store *C.mlops_store, name *C.char, artifact_location *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_create")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_create(out_id, store, name, artifact_location); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_get wraps the C function of that name. Get an experiment by id. Release with mlops_experiment_info_free(). Errors: MLOPS_EINVAL (not a decimal id), MLOPS_ENOTFOUND.
+func mlops_experiment_get(out **C.mlops_experiment_info, store *C.mlops_store, experiment_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_get")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_get(out, store, experiment_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_get_by_name wraps the C function of that name. Get an experiment by name (exact, case-sensitive). Errors: MLOPS_ENOTFOUND.
+func mlops_experiment_get_by_name(out **C.mlops_experiment_info, store *C.mlops_store, name *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_get_by_name")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_get_by_name(out, store, name); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_info_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_experiment_info_free(info *C.mlops_experiment_info) {
+	if callTrace != nil {
+		callTrace("mlops_experiment_info_free")
+	}
+	C.mlops_experiment_info_free(info)
+}
+
+// mlops_experiment_list_options_init wraps the C function of that name. mlops_experiment_list_options_init
+func mlops_experiment_list_options_init(opts *C.mlops_experiment_list_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_list_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_list_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_list wraps the C function of that name. List experiments in id order. opts may be NULL. Errors: MLOPS_EVERSION, MLOPS_EINVAL (bad view).
+func mlops_experiment_list(out **C.mlops_experiment_iter, store *C.mlops_store, opts *C.mlops_experiment_list_options) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_list")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_list(out, store, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_experiment_next(out **C.mlops_experiment_info, iter *C.mlops_experiment_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_experiment_iter_free(iter *C.mlops_experiment_iter) {
+	if callTrace != nil {
+		callTrace("mlops_experiment_iter_free")
+	}
+	C.mlops_experiment_iter_free(iter)
+}
+
+// mlops_experiment_rename wraps the C function of that name. Rename. Errors: MLOPS_ENOTFOUND, MLOPS_EEXISTS (new name taken), MLOPS_EINVAL (bad name), MLOPS_ECONFLICT (experiment deleted), MLOPS_EREADONLY.
+func mlops_experiment_rename(store *C.mlops_store, experiment_id *C.char, new_name *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_rename")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_rename(store, experiment_id, new_name); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_set_tag wraps the C function of that name. Set (create or replace) an experiment tag. Errors: MLOPS_ENOTFOUND, MLOPS_EINVAL (bad key or value), MLOPS_ECONFLICT (experiment deleted), MLOPS_EREADONLY.
+func mlops_experiment_set_tag(store *C.mlops_store, experiment_id *C.char, key *C.char, value *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_set_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_set_tag(store, experiment_id, key, value); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_delete_tag wraps the C function of that name. Delete an experiment tag. Errors: MLOPS_ENOTFOUND (experiment or tag), MLOPS_ECONFLICT, MLOPS_EREADONLY.
+func mlops_experiment_delete_tag(store *C.mlops_store, experiment_id *C.char, key *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_delete_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_delete_tag(store, experiment_id, key); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_delete wraps the C function of that name. Soft-delete an experiment: it leaves the active listings, and so do its active runs (as MLflow's SQL store); mlops_experiment_restore() brings back the experiment and the runs its deletion hid (runs deleted on their own stay deleted). Errors: MLOPS_ENOTFOUND, MLOPS_EINVAL (the Default experiment), MLOPS_ECONFLICT (already deleted), MLOPS_EREADONLY.
+func mlops_experiment_delete(store *C.mlops_store, experiment_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_delete")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_delete(store, experiment_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_restore wraps the C function of that name. Errors: MLOPS_ENOTFOUND, MLOPS_ECONFLICT (not deleted), MLOPS_EREADONLY.
+func mlops_experiment_restore(store *C.mlops_store, experiment_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_restore")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_restore(store, experiment_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_options_init wraps the C function of that name. mlops_run_options_init
+func mlops_run_options_init(opts *C.mlops_run_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_run_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_start wraps the C function of that name. Start a run (status RUNNING) and return a handle for logging. opts may be NULL (Default experiment, generated name). The run's tags mlflow.runName, mlflow.user (the store's actor), mlflow.parentRunId and mlflow.source.* are set from the options. Errors: MLOPS_EVERSION, MLOPS_EINVAL (bad tag, bad id), MLOPS_ENOTFOUND (experiment or parent run), MLOPS_ECONFLICT (experiment deleted), MLOPS_EREADONLY, MLOPS_EBUSY, MLOPS_EIO.
+func mlops_run_start(out **C.mlops_run, store *C.mlops_store, opts *C.mlops_run_options) error {
+	if callTrace != nil {
+		callTrace("mlops_run_start")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_start(out, store, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_resume wraps the C function of that name. Open a handle on an existing run to log into it again: the status becomes RUNNING and the end time is cleared (as MLflow's start_run(run_id=...)); params may then be overwritten with MLOPS_PARAM_OVERWRITE. Buffering uses the defaults of mlops_run_options. Errors: MLOPS_EINVAL (not a run id), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (run deleted), MLOPS_EREADONLY, MLOPS_EBUSY.
+func mlops_run_resume(out **C.mlops_run, store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_resume")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_resume(out, store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_id wraps the C function of that name. The run's id (32 lowercase hex). Never fails; valid until the handle is freed.
+func mlops_run_id(run *C.mlops_run) *C.char {
+	if callTrace != nil {
+		callTrace("mlops_run_id")
+	}
+	return C.mlops_run_id(run)
+}
+
+// mlops_run_experiment_id wraps the C function of that name. The run's experiment id. Never fails; valid until the handle is freed.
+func mlops_run_experiment_id(run *C.mlops_run) *C.char {
+	if callTrace != nil {
+		callTrace("mlops_run_experiment_id")
+	}
+	return C.mlops_run_experiment_id(run)
+}
+
+// mlops_run_name wraps the C function of that name. The run's name (given or generated). Never fails; valid until the handle is freed.
+func mlops_run_name(run *C.mlops_run) *C.char {
+	if callTrace != nil {
+		callTrace("mlops_run_name")
+	}
+	return C.mlops_run_name(run)
+}
+
+// mlops_run_log_param wraps the C function of that name. Log a param. Logging the value already stored is a no-op; another value is MLOPS_ECONFLICT ("param 'lr' of run <id> already logged as '0.1', refusing '0.2'"). Errors: MLOPS_EINVAL (bad key/value), MLOPS_ECONFLICT (other value, run deleted or finished), MLOPS_ENOTFOUND (run purged), MLOPS_EREADONLY.
+func mlops_run_log_param(run *C.mlops_run, key *C.char, value *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_param")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_param(run, key, value); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_param_ex wraps the C function of that name. mlops_run_log_param() with flags; an overwrite that changes the value records the old one in the audit row.
+func mlops_run_log_param_ex(run *C.mlops_run, key *C.char, value *C.char, flags C.uint32_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_param_ex")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_param_ex(run, key, value, flags); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_params wraps the C function of that name. Log n params at once, atomically: either all are stored or none (same rules as mlops_run_log_param()).
+func mlops_run_log_params(run *C.mlops_run, keys **C.char, values **C.char, n C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_params")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_params(run, keys, values, n); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_metric wraps the C function of that name. Buffer one metric point. timestamp_ms 0 means now. NaN and +-Inf are stored as such. May flush (size or age trigger); a failed flush returns its error and keeps the points buffered for the next attempt. Errors: MLOPS_EINVAL (bad key), MLOPS_ECONFLICT (run deleted or finished), MLOPS_ENOMEM, or a flush error.
+func mlops_run_log_metric(run *C.mlops_run, key *C.char, value C.double, step C.int64_t, timestamp_ms C.int64_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_metric")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_metric(run, key, value, step, timestamp_ms); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_metrics wraps the C function of that name. Buffer n points of possibly different keys: point i is (keys[i], values[i], steps[i], timestamps[i]). steps NULL means step 0 for all; timestamps NULL (or an element 0) means now. All keys are validated before any point is buffered.
+func mlops_run_log_metrics(run *C.mlops_run, keys **C.char, values *C.double, steps *C.int64_t, timestamps *C.int64_t, n C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_metrics")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_metrics(run, keys, values, steps, timestamps, n); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_metric_series wraps the C function of that name. Buffer n points of one key (the numpy path): (values[i], steps[i], timestamps[i]). steps NULL means step i for point i; timestamps NULL (or an element 0) means now. Same errors as mlops_run_log_metric().
+func mlops_run_log_metric_series(run *C.mlops_run, key *C.char, values *C.double, steps *C.int64_t, timestamps *C.int64_t, n C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_metric_series")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_metric_series(run, key, values, steps, timestamps, n); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_buffered wraps the C function of that name. Number of points buffered and not yet committed. Never fails.
+func mlops_run_buffered(run *C.mlops_run) C.size_t {
+	if callTrace != nil {
+		callTrace("mlops_run_buffered")
+	}
+	return C.mlops_run_buffered(run)
+}
+
+// mlops_run_flush wraps the C function of that name. Commit every buffered point in one transaction (history blocks, per-key summaries, one audit row), retried while the store is busy. On failure the points stay buffered. Errors: MLOPS_ECONFLICT (run deleted meanwhile), MLOPS_ENOTFOUND (run purged), MLOPS_EBUSY (locked past every retry), MLOPS_EREADONLY, MLOPS_ENOSPC, MLOPS_EIO.
+func mlops_run_flush(run *C.mlops_run) error {
+	if callTrace != nil {
+		callTrace("mlops_run_flush")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_flush(run); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_set_tag wraps the C function of that name. Set (create or replace) a run tag. Errors: MLOPS_EINVAL, MLOPS_ECONFLICT (run deleted), MLOPS_EREADONLY.
+func mlops_run_set_tag(run *C.mlops_run, key *C.char, value *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_set_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_set_tag(run, key, value); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_delete_tag wraps the C function of that name. Delete a run tag. Errors: MLOPS_ENOTFOUND (no such tag), MLOPS_ECONFLICT (run deleted), MLOPS_EREADONLY.
+func mlops_run_delete_tag(run *C.mlops_run, key *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_delete_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_delete_tag(run, key); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_set_note wraps the C function of that name. Set the run's note (the tag mlflow.note.content, markdown text as in the MLflow UI; "" clears it).
+func mlops_run_set_note(run *C.mlops_run, text *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_set_note")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_set_note(run, text); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_artifact wraps the C function of that name. Log a file or a directory as artifacts of the run. A file is stored as "<artifact_path>/<file name>"; a directory is walked recursively and stored as "<artifact_path>/<dir name>/<relative path>" (artifact_path NULL or "" means the run's artifact root). Content goes to the object store (deduplicated; chunked when large); permission bits are kept. Logging a path again replaces its entry. Symbolic links are followed; other special files are skipped. Errors: MLOPS_ENOTFOUND (local path), MLOPS_EINVAL (bad artifact path), MLOPS_ECONFLICT (run deleted or finished), MLOPS_EIO, MLOPS_ENOSPC, MLOPS_EREADONLY.
+func mlops_run_log_artifact(run *C.mlops_run, local_path *C.char, artifact_path *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_artifact")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_artifact(run, local_path, artifact_path); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_artifacts wraps the C function of that name. Log the contents of a directory under artifact_path (MLflow's log_artifacts): "<artifact_path>/<relative>".
+func mlops_run_log_artifacts(run *C.mlops_run, local_dir *C.char, artifact_path *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_artifacts")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_artifacts(run, local_dir, artifact_path); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_artifact_data wraps the C function of that name. Log size bytes of memory as the artifact at path (MLflow's log_text/log_dict), mode 0644.
+func mlops_run_log_artifact_data(run *C.mlops_run, path *C.char, data unsafe.Pointer, size C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_artifact_data")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_artifact_data(run, path, data, size); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_log_input wraps the C function of that name. Record an input of the run: kind MLOPS_KIND_DATASET_VERSION or MLOPS_KIND_OBJECT (an object id, which gc then keeps) and its id; context is free text such as "training" or "eval" (may be NULL). Adds the lineage edge (kind, id) -> (MLOPS_KIND_RUN, run id) with relation "input". Logging the same input again updates the context. Errors: MLOPS_EINVAL (unknown kind, malformed object id), MLOPS_ENOTFOUND (object not stored), MLOPS_ECONFLICT (run deleted or finished), MLOPS_EREADONLY.
+func mlops_run_log_input(run *C.mlops_run, kind *C.char, id *C.char, context *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_run_log_input")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_log_input(run, kind, id, context); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_end wraps the C function of that name. Flush the buffered points, then set the status (MLOPS_RUN_FINISHED, _FAILED or _KILLED) and the end time. The handle stays valid for reads and mlops_run_free(); further writes need mlops_run_resume(). If the flush fails, the status is not changed and the points stay buffered. Errors: MLOPS_EINVAL (status not terminal), MLOPS_ECONFLICT (run deleted), a flush error, MLOPS_EREADONLY.
+func mlops_run_end(run *C.mlops_run, status C.int) error {
+	if callTrace != nil {
+		callTrace("mlops_run_end")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_end(run, status); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_free wraps the C function of that name. Flush the buffered points (errors are recorded in mlops_error_last(), and the points are then lost: call mlops_run_flush() or mlops_run_end() first to handle a failure) and release the handle. The run's status is left as it is (a run freed without end stays RUNNING, as a crashed MLflow run). NULL is a no-op. Never fails.
+func mlops_run_free(run *C.mlops_run) {
+	if callTrace != nil {
+		callTrace("mlops_run_free")
+	}
+	C.mlops_run_free(run)
+}
+
+// mlops_runs_get wraps the C function of that name. Get a run's info. Release with mlops_run_info_free(). Errors: MLOPS_EINVAL (not a run id), MLOPS_ENOTFOUND.
+func mlops_runs_get(out **C.mlops_run_info, store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_get")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_get(out, store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_info_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_run_info_free(info *C.mlops_run_info) {
+	if callTrace != nil {
+		callTrace("mlops_run_info_free")
+	}
+	C.mlops_run_info_free(info)
+}
+
+// mlops_run_list_options_init wraps the C function of that name. mlops_run_list_options_init
+func mlops_run_list_options_init(opts *C.mlops_run_list_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_run_list_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_list_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_list wraps the C function of that name. List runs, newest start first (then run id). opts may be NULL. Filters, ordering on metrics and pagination are mlops_runs_search()'s job. Errors: MLOPS_EVERSION, MLOPS_EINVAL (bad view or id).
+func mlops_runs_list(out **C.mlops_run_iter, store *C.mlops_store, opts *C.mlops_run_list_options) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_list")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_list(out, store, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_runs_next(out **C.mlops_run_info, iter *C.mlops_run_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_run_iter_free(iter *C.mlops_run_iter) {
+	if callTrace != nil {
+		callTrace("mlops_run_iter_free")
+	}
+	C.mlops_run_iter_free(iter)
+}
+
+// mlops_runs_params wraps the C function of that name. Iterate a run's params, in key order. Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (run).
+func mlops_runs_params(out **C.mlops_runs_kv_iter, store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_params")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_params(out, store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_param_get wraps the C function of that name. Get one param's value (release with mlops_free()). Errors: MLOPS_ENOTFOUND (run or param).
+func mlops_runs_param_get(out_value **C.char, store *C.mlops_store, run_id *C.char, key *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_param_get")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_param_get(out_value, store, run_id, key); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_tags wraps the C function of that name. Iterate a run's tags (system tags included), in key order. Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (run).
+func mlops_runs_tags(out **C.mlops_runs_kv_iter, store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_tags")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_tags(out, store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_experiment_tags wraps the C function of that name. Iterate an experiment's tags, in key order. Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (experiment).
+func mlops_experiment_tags(out **C.mlops_runs_kv_iter, store *C.mlops_store, experiment_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_experiment_tags")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_experiment_tags(out, store, experiment_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_set_tag wraps the C function of that name. Set / delete a run tag by id (MlflowClient.set_tag / delete_tag); same rules as mlops_run_set_tag().
+func mlops_runs_set_tag(store *C.mlops_store, run_id *C.char, key *C.char, value *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_set_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_set_tag(store, run_id, key, value); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_delete_tag wraps the C function of that name. Set / delete a run tag by id (MlflowClient.set_tag / delete_tag); same rules as mlops_run_set_tag().
+func mlops_runs_delete_tag(store *C.mlops_store, run_id *C.char, key *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_delete_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_delete_tag(store, run_id, key); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_log_param wraps the C function of that name. Log a param by id (MlflowClient.log_param); same rules as mlops_run_log_param_ex() (flags).
+func mlops_runs_log_param(store *C.mlops_store, run_id *C.char, key *C.char, value *C.char, flags C.uint32_t) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_log_param")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_log_param(store, run_id, key, value, flags); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_log_metric wraps the C function of that name. Log one metric point by id, committed before return (MlflowClient.log_metric); unbuffered, so use a handle for many points. Same rules as mlops_run_log_metric().
+func mlops_runs_log_metric(store *C.mlops_store, run_id *C.char, key *C.char, value C.double, step C.int64_t, timestamp_ms C.int64_t) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_log_metric")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_log_metric(store, run_id, key, value, step, timestamp_ms); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_set_terminated wraps the C function of that name. Set a run's status and end time by id (MlflowClient.set_terminated). end_ms 0 means now. A run handle open elsewhere still flushes its points into the run (a handle owns its run until mlops_run_end()). Errors: MLOPS_EINVAL (status), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (deleted), MLOPS_EREADONLY.
+func mlops_runs_set_terminated(store *C.mlops_store, run_id *C.char, status C.int, end_ms C.int64_t) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_set_terminated")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_set_terminated(store, run_id, status, end_ms); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_delete wraps the C function of that name. Soft-delete a run (it leaves the active listings and refuses writes). Errors: MLOPS_ENOTFOUND, MLOPS_ECONFLICT (already deleted), MLOPS_EREADONLY.
+func mlops_runs_delete(store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_delete")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_delete(store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_restore wraps the C function of that name. Restore a soft-deleted run. Errors: MLOPS_ENOTFOUND, MLOPS_ECONFLICT (not deleted, or its experiment is deleted: restore the experiment), MLOPS_EREADONLY.
+func mlops_runs_restore(store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_restore")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_restore(store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_purge wraps the C function of that name. Permanently remove soft-deleted runs with everything they own (params, metrics, tags, artifact entries, inputs) (MLflow's `mlflow gc`). run_id NULL means every deleted run whose deletion is older than older_than_ms milliseconds (0: all deleted runs); a given run_id must be deleted. The objects of their artifacts are then unreferenced and mlops_store_gc() removes them. *out_purged (may be NULL) gets the count. Errors: MLOPS_ENOTFOUND, MLOPS_ECONFLICT (the given run is not deleted), MLOPS_EREADONLY.
+func mlops_runs_purge(out_purged *C.uint64_t, store *C.mlops_store, run_id *C.char, older_than_ms C.int64_t) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_purge")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_purge(out_purged, store, run_id, older_than_ms); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_metrics wraps the C function of that name. Iterate a run's metric summaries in key order. Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (run).
+func mlops_runs_metrics(out **C.mlops_metric_iter, store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_metrics")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_metrics(out, store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_metric_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_metric_next(out **C.mlops_metric_summary, iter *C.mlops_metric_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_metric_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_metric_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_metric_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_metric_iter_free(iter *C.mlops_metric_iter) {
+	if callTrace != nil {
+		callTrace("mlops_metric_iter_free")
+	}
+	C.mlops_metric_iter_free(iter)
+}
+
+// mlops_runs_metric_get wraps the C function of that name. Get one summary; release with mlops_metric_summary_free(). Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (run or metric).
+func mlops_runs_metric_get(out **C.mlops_metric_summary, store *C.mlops_store, run_id *C.char, key *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_metric_get")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_metric_get(out, store, run_id, key); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_metric_summary_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_metric_summary_free(summary *C.mlops_metric_summary) {
+	if callTrace != nil {
+		callTrace("mlops_metric_summary_free")
+	}
+	C.mlops_metric_summary_free(summary)
+}
+
+// mlops_history_options_init wraps the C function of that name. mlops_history_options_init
+func mlops_history_options_init(opts *C.mlops_history_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_history_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_history_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_metric_history wraps the C function of that name. Read the points of (run, key) with step_min <= step <= step_max, ordered by (step, timestamp, logging order). Only the stored blocks overlapping the range are read. With max_points, the range of steps present is cut into max_points / 2 buckets of equal step width and each bucket contributes its point of minimum value and its point of maximum value (one point when they coincide; NaN points only when a bucket holds nothing else), in step order, so the extremes of the curve survive. NaN and +-Inf are returned as stored. Buffered points of an open handle are not visible until flushed. opts may be NULL (every point). Errors: MLOPS_EINVAL (bad key, max_points 1, step_min > step_max), MLOPS_ENOTFOUND (run; an unknown key gives an empty history), MLOPS_ECORRUPT (a damaged block), MLOPS_EVERSION.
+func mlops_runs_metric_history(out **C.mlops_metric_history, store *C.mlops_store, run_id *C.char, key *C.char, opts *C.mlops_history_options) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_metric_history")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_metric_history(out, store, run_id, key, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_metric_history_count wraps the C function of that name. Number of points. Never fails.
+func mlops_metric_history_count(h *C.mlops_metric_history) C.size_t {
+	if callTrace != nil {
+		callTrace("mlops_metric_history_count")
+	}
+	return C.mlops_metric_history_count(h)
+}
+
+// mlops_metric_history_steps wraps the C function of that name. Arrays of mlops_metric_history_count() elements (NULL when the count is 0), valid until the history is freed. Never fail.
+func mlops_metric_history_steps(h *C.mlops_metric_history) *C.int64_t {
+	if callTrace != nil {
+		callTrace("mlops_metric_history_steps")
+	}
+	return C.mlops_metric_history_steps(h)
+}
+
+// mlops_metric_history_timestamps wraps the C function of that name. Arrays of mlops_metric_history_count() elements (NULL when the count is 0), valid until the history is freed. Never fail.
+func mlops_metric_history_timestamps(h *C.mlops_metric_history) *C.int64_t {
+	if callTrace != nil {
+		callTrace("mlops_metric_history_timestamps")
+	}
+	return C.mlops_metric_history_timestamps(h)
+}
+
+// mlops_metric_history_values wraps the C function of that name. Arrays of mlops_metric_history_count() elements (NULL when the count is 0), valid until the history is freed. Never fail.
+func mlops_metric_history_values(h *C.mlops_metric_history) *C.double {
+	if callTrace != nil {
+		callTrace("mlops_metric_history_values")
+	}
+	return C.mlops_metric_history_values(h)
+}
+
+// mlops_metric_history_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_metric_history_free(h *C.mlops_metric_history) {
+	if callTrace != nil {
+		callTrace("mlops_metric_history_free")
+	}
+	C.mlops_metric_history_free(h)
+}
+
+// mlops_runs_artifacts wraps the C function of that name. Iterate a run's artifacts in path order; prefix (NULL for all) selects a path or a directory ("model" matches "model" and "model/..." but not "models"). Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (run).
+func mlops_runs_artifacts(out **C.mlops_artifact_iter, store *C.mlops_store, run_id *C.char, prefix *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_artifacts")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_artifacts(out, store, run_id, prefix); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_artifact_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_artifact_next(out **C.mlops_artifact_info, iter *C.mlops_artifact_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_artifact_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_artifact_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_artifact_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_artifact_iter_free(iter *C.mlops_artifact_iter) {
+	if callTrace != nil {
+		callTrace("mlops_artifact_iter_free")
+	}
+	C.mlops_artifact_iter_free(iter)
+}
+
+// mlops_runs_artifact_restore wraps the C function of that name. Restore artifacts to local files: artifact_path naming one artifact is written to dest_path; naming a directory (or NULL/"" for all) writes every artifact under it to dest_path/<path below it>, creating directories. Each file is written atomically (temporary file, rename) with its mode. Errors: MLOPS_ENOTFOUND (run, or nothing at artifact_path), MLOPS_ECORRUPT, MLOPS_EIO, MLOPS_ENOSPC.
+func mlops_runs_artifact_restore(store *C.mlops_store, run_id *C.char, artifact_path *C.char, dest_path *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_artifact_restore")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_artifact_restore(store, run_id, artifact_path, dest_path); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_artifact_open wraps the C function of that name. Open one artifact as a stream (a verified object reader; free with mlops_object_reader_free()). Errors: MLOPS_ENOTFOUND (run or artifact), MLOPS_ECORRUPT.
+func mlops_runs_artifact_open(out **C.mlops_object_reader, store *C.mlops_store, run_id *C.char, artifact_path *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_artifact_open")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_artifact_open(out, store, run_id, artifact_path); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_inputs wraps the C function of that name. Iterate a run's inputs in logging order. Errors: MLOPS_EINVAL, MLOPS_ENOTFOUND (run).
+func mlops_runs_inputs(out **C.mlops_input_iter, store *C.mlops_store, run_id *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_inputs")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_inputs(out, store, run_id); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_input_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_input_next(out **C.mlops_run_input, iter *C.mlops_input_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_input_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_input_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_input_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_input_iter_free(iter *C.mlops_input_iter) {
+	if callTrace != nil {
+		callTrace("mlops_input_iter_free")
+	}
+	C.mlops_input_iter_free(iter)
+}
+
+// mlops_run_search_options_init wraps the C function of that name. mlops_run_search_options_init
+func mlops_run_search_options_init(opts *C.mlops_run_search_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_run_search_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_search_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_search wraps the C function of that name. Run a search. Every value of the filter is bound as a parameter, never pasted into SQL. A run lacking a key the filter compares never matches (not even with !=). order_by: missing values sort last, NaN after numbers, in both directions. Errors: MLOPS_EPARSE (bad filter or order_by: the message quotes it and points at the offending position), MLOPS_EINVAL (bad page token, max_results over 50,000, bad view), MLOPS_EVERSION.
+func mlops_runs_search(out **C.mlops_run_search, store *C.mlops_store, opts *C.mlops_run_search_options) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_search")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_search(out, store, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_search_next wraps the C function of that name. Fetch the next row of the page. Ends with MLOPS_ITEROVER.
+func mlops_run_search_next(out **C.mlops_run_row, search *C.mlops_run_search) error {
+	if callTrace != nil {
+		callTrace("mlops_run_search_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_search_next(out, search); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_search_next_page_token wraps the C function of that name. The opaque token of the next page, or NULL when this page is the last. Never fails; valid until freed.
+func mlops_run_search_next_page_token(search *C.mlops_run_search) *C.char {
+	if callTrace != nil {
+		callTrace("mlops_run_search_next_page_token")
+	}
+	return C.mlops_run_search_next_page_token(search)
+}
+
+// mlops_run_search_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_run_search_free(search *C.mlops_run_search) {
+	if callTrace != nil {
+		callTrace("mlops_run_search_free")
+	}
+	C.mlops_run_search_free(search)
+}
+
+// mlops_run_compare_options_init wraps the C function of that name. mlops_run_compare_options_init
+func mlops_run_compare_options_init(opts *C.mlops_run_compare_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_compare_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_compare wraps the C function of that name. Compare n runs (rows in the order given). Errors: MLOPS_EINVAL (n == 0, bad id), MLOPS_ENOTFOUND (a run).
+func mlops_runs_compare(out **C.mlops_run_compare, store *C.mlops_store, run_ids **C.char, n C.size_t, opts *C.mlops_run_compare_options) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_compare")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_compare(out, store, run_ids, n, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_compare_n_runs wraps the C function of that name. Number of runs (rows) / columns. Never fail.
+func mlops_run_compare_n_runs(cmp *C.mlops_run_compare) C.size_t {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_n_runs")
+	}
+	return C.mlops_run_compare_n_runs(cmp)
+}
+
+// mlops_run_compare_n_columns wraps the C function of that name. Number of runs (rows) / columns. Never fail.
+func mlops_run_compare_n_columns(cmp *C.mlops_run_compare) C.size_t {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_n_columns")
+	}
+	return C.mlops_run_compare_n_columns(cmp)
+}
+
+// mlops_run_compare_run wraps the C function of that name. Info of row i. Errors: MLOPS_EINVAL (i out of range).
+func mlops_run_compare_run(out **C.mlops_run_info, cmp *C.mlops_run_compare, i C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_run")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_compare_run(out, cmp, i); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_compare_column wraps the C function of that name. Column j. Errors: MLOPS_EINVAL (j out of range).
+func mlops_run_compare_column(out **C.mlops_compare_column, cmp *C.mlops_run_compare, j C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_column")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_compare_column(out, cmp, j); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_compare_cell wraps the C function of that name. Cell (row i, column j). Errors: MLOPS_EINVAL (out of range).
+func mlops_run_compare_cell(out **C.mlops_compare_cell, cmp *C.mlops_run_compare, i C.size_t, j C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_cell")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_compare_cell(out, cmp, i, j); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_run_compare_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_run_compare_free(cmp *C.mlops_run_compare) {
+	if callTrace != nil {
+		callTrace("mlops_run_compare_free")
+	}
+	C.mlops_run_compare_free(cmp)
+}
+
+// mlops_mlflow_options_init wraps the C function of that name. mlops_mlflow_options_init
+func mlops_mlflow_options_init(opts *C.mlops_mlflow_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_mlflow_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_mlflow_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_export_mlflow wraps the C function of that name. Write experiments and their runs to dir in MLflow's mlruns/ layout (<exp_id>/meta.yaml, <exp_id>/<run_id>/{meta.yaml, params/, metrics/ ("<ts_ms> <value> <step>" lines), tags/, artifacts/}), which MLflow's file store reads. dir is created when missing; existing experiment directories are refused. out and opts may be NULL. Errors: MLOPS_EEXISTS (an experiment directory exists), MLOPS_ENOTFOUND (an experiment), MLOPS_EIO, MLOPS_ENOSPC, MLOPS_ECORRUPT (an artifact object), MLOPS_EVERSION.
+func mlops_runs_export_mlflow(out *C.mlops_mlflow_stats, store *C.mlops_store, dir *C.char, opts *C.mlops_mlflow_options) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_export_mlflow")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_export_mlflow(out, store, dir, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_import_mlflow wraps the C function of that name. Import an mlruns/ directory written by MLflow (or by mlops_runs_export_mlflow): experiments (matched by name, created when missing), runs with their ids, names, status, times, lifecycle, params, metrics with steps and timestamps, tags and artifacts. Each run is imported in one transaction. Errors: MLOPS_ENOTFOUND (dir), MLOPS_EPARSE (a malformed meta.yaml or metric line: the message names the file and line), MLOPS_EEXISTS (a run id already stored, without MLOPS_MLFLOW_SKIP_EXISTING), MLOPS_EIO, MLOPS_EREADONLY, MLOPS_EVERSION.
+func mlops_runs_import_mlflow(out *C.mlops_mlflow_stats, store *C.mlops_store, dir *C.char, opts *C.mlops_mlflow_options) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_import_mlflow")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_import_mlflow(out, store, dir, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_change_name wraps the C function of that name. Return "added", "deleted", "modified", "unchanged", or "unknown" for another value. Never fails, never NULL.
+func mlops_dataset_change_name(change C.int) *C.char {
+	if callTrace != nil {
+		callTrace("mlops_dataset_change_name")
+	}
+	return C.mlops_dataset_change_name(change)
+}
+
+// mlops_dataset_commit_options_init wraps the C function of that name. mlops_dataset_commit_options_init
+func mlops_dataset_commit_options_init(opts *C.mlops_dataset_commit_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_commit_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_commit_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_commit wraps the C function of that name. Commit the file or directory at path as a new version of the dataset `name` (created on first commit) and write the version id into out_version_id (MLOPS_DATASET_VERSION_ID_BUFSIZE bytes; may be NULL). out_stats may be NULL; opts may be NULL for the defaults. A directory is walked recursively (ignored names skipped, symbolic links stored as links); a file gives a one-entry version whose path is the file's name. Changed files are read once, chunked and stored before the metadata transaction, which then writes the version row (the next sequence number), its parents, the lineage edges, the audit row, the profiles of tabular files (schema, statistics, row count; a file that does not parse gets its error recorded instead and the commit still succeeds) and the stat cache of the directory, and records the version as the directory's head. When the resulting tree equals the tree of the first parent (by default the latest version) and MLOPS_DATASET_COMMIT_ALWAYS is not set, no version is created: the parent's id is returned and out_stats->created is 0 (the stat cache and the head are still refreshed). The version id is the XXH128 of a canonical text of the version (dataset name, manifest id, parents, run, author, time, message, metadata; docs/format.md "Datasets"), so it is derived from the manifest id and unique. Errors: MLOPS_EVERSION (opts or stats version), MLOPS_EINVAL (bad name, bad metadata JSON, bad run id, a path that cannot be stored, a special file), MLOPS_ENOTFOUND (path, a parent spec), MLOPS_EREADONLY, MLOPS_EBUSY, MLOPS_EIO, MLOPS_ENOSPC, MLOPS_ENOMEM. On error nothing is recorded (objects already stored are left for gc).
+func mlops_dataset_commit(out_version_id *C.char, out_stats *C.mlops_dataset_commit_stats, store *C.mlops_store, name *C.char, path *C.char, opts *C.mlops_dataset_commit_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_commit")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_commit(out_version_id, out_stats, store, name, path, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_resolve wraps the C function of that name. Resolve a version spec (see the top of this header) into a version id written into out_version_id (MLOPS_DATASET_VERSION_ID_BUFSIZE bytes). Errors: MLOPS_EINVAL (malformed spec, ambiguous prefix: the message lists the candidates), MLOPS_ENOTFOUND (no such dataset, version, tag or ref).
+func mlops_dataset_resolve(out_version_id *C.char, store *C.mlops_store, spec *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_resolve")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_resolve(out_version_id, store, spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_version_get wraps the C function of that name. Get a version. Release with mlops_dataset_version_info_free(). Errors: as mlops_dataset_resolve().
+func mlops_dataset_version_get(out **C.mlops_dataset_version_info, store *C.mlops_store, spec *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_version_get")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_version_get(out, store, spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_version_info_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_version_info_free(info *C.mlops_dataset_version_info) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_version_info_free")
+	}
+	C.mlops_dataset_version_info_free(info)
+}
+
+// mlops_dataset_log wraps the C function of that name. Iterate versions, newest first. spec "name" (no '@'): every version of the dataset by descending sequence number; a spec naming one version ("name@...", an id prefix): that version and its ancestors (all parents, breadth first by descending creation time; a parent absent from this store, e.g. not pushed, ends its branch). limit 0 means no limit. Errors: as mlops_dataset_resolve().
+func mlops_dataset_log(out **C.mlops_dataset_version_iter, store *C.mlops_store, spec *C.char, limit C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_log")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_log(out, store, spec, limit); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_log_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_dataset_log_next(out **C.mlops_dataset_version_info, iter *C.mlops_dataset_version_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_log_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_log_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_version_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_version_iter_free(iter *C.mlops_dataset_version_iter) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_version_iter_free")
+	}
+	C.mlops_dataset_version_iter_free(iter)
+}
+
+// mlops_dataset_list wraps the C function of that name. Iterate the datasets of the store in name order. Errors: MLOPS_EIO, MLOPS_ENOMEM.
+func mlops_dataset_list(out **C.mlops_dataset_iter, store *C.mlops_store) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_list")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_list(out, store); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_list_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_dataset_list_next(out **C.mlops_dataset_info, iter *C.mlops_dataset_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_list_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_list_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_iter_free(iter *C.mlops_dataset_iter) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_iter_free")
+	}
+	C.mlops_dataset_iter_free(iter)
+}
+
+// mlops_dataset_files wraps the C function of that name. Iterate the files of a version in path order (byte order). Errors: as mlops_dataset_resolve(), MLOPS_ECORRUPT (manifest damaged).
+func mlops_dataset_files(out **C.mlops_dataset_file_iter, store *C.mlops_store, spec *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_files")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_files(out, store, spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_files_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_dataset_files_next(out **C.mlops_dataset_file, iter *C.mlops_dataset_file_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_files_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_files_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_file_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_file_iter_free(iter *C.mlops_dataset_file_iter) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_file_iter_free")
+	}
+	C.mlops_dataset_file_iter_free(iter)
+}
+
+// mlops_dataset_tag wraps the C function of that name. Tag the version spec names with `tag` (in the version's dataset). Tags are fixed: tagging again the same version is a no-op, another version is MLOPS_EEXISTS (delete the tag first). Errors: MLOPS_EINVAL (bad tag name), MLOPS_EEXISTS (tag on another version, or a ref of that name), errors of mlops_dataset_resolve(), MLOPS_EREADONLY, MLOPS_EBUSY.
+func mlops_dataset_tag(store *C.mlops_store, spec *C.char, tag *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_tag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_tag(store, spec, tag); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_untag wraps the C function of that name. Delete a tag of a dataset. Errors: MLOPS_EINVAL (bad names), MLOPS_ENOTFOUND (no such tag), MLOPS_EREADONLY.
+func mlops_dataset_untag(store *C.mlops_store, dataset *C.char, tag *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_untag")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_untag(store, dataset, tag); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_ref_set wraps the C function of that name. Point the ref `ref` of the version's dataset at the version spec names, creating or moving it. Errors: MLOPS_EINVAL (bad ref name), MLOPS_EEXISTS (a tag of that name), errors of mlops_dataset_resolve(), MLOPS_EREADONLY, MLOPS_EBUSY.
+func mlops_dataset_ref_set(store *C.mlops_store, spec *C.char, ref *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_ref_set")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_ref_set(store, spec, ref); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_ref_delete wraps the C function of that name. Delete a ref. Errors: MLOPS_EINVAL (bad names), MLOPS_ENOTFOUND (no such ref), MLOPS_EREADONLY.
+func mlops_dataset_ref_delete(store *C.mlops_store, dataset *C.char, ref *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_ref_delete")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_ref_delete(store, dataset, ref); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_refs wraps the C function of that name. Iterate the tags and refs of a dataset in name order. Errors: MLOPS_EINVAL (bad name), MLOPS_ENOTFOUND.
+func mlops_dataset_refs(out **C.mlops_dataset_ref_iter, store *C.mlops_store, dataset *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_refs")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_refs(out, store, dataset); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_refs_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_dataset_refs_next(out **C.mlops_dataset_ref, iter *C.mlops_dataset_ref_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_refs_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_refs_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_ref_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_ref_iter_free(iter *C.mlops_dataset_ref_iter) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_ref_iter_free")
+	}
+	C.mlops_dataset_ref_iter_free(iter)
+}
+
+// mlops_dataset_diff_new wraps the C function of that name. Compare two versions (any datasets) path by path: the paths that differ, in path order. Unchanged paths are not listed. Errors: as mlops_dataset_resolve(), MLOPS_ECORRUPT (manifest damaged).
+func mlops_dataset_diff_new(out **C.mlops_dataset_diff, store *C.mlops_store, old_spec *C.char, new_spec *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_diff_new")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_diff_new(out, store, old_spec, new_spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_diff_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_dataset_diff_next(out **C.mlops_dataset_diff_entry, diff *C.mlops_dataset_diff) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_diff_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_diff_next(out, diff); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_diff_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_diff_free(diff *C.mlops_dataset_diff) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_diff_free")
+	}
+	C.mlops_dataset_diff_free(diff)
+}
+
+// mlops_dataset_checkout_options_init wraps the C function of that name. mlops_dataset_checkout_options_init
+func mlops_dataset_checkout_options_init(opts *C.mlops_dataset_checkout_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_checkout_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_checkout_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_checkout wraps the C function of that name. Check out the version spec names into the directory dir (created when missing). Each file is written to a temporary name in its directory, given its mode, synced (unless the store's sync mode is OFF) and renamed over the old one, so a file is always either its old or its new content. Files that already hold the right content are not rewritten. Local modifications: a file the checkout would replace whose content differs both from the version being checked out and from the directory's head version (the version last committed from or checked out into dir; with no head, any existing file of other content) makes the whole checkout fail with MLOPS_ECONFLICT before anything is written (the message lists up to 10 such paths), unless MLOPS_DATASET_CHECKOUT_FORCE is set. Files of the head version absent from the new one are removed when unmodified and left in place otherwise (also when forced); files the head version does not know are never touched. Empty directories left by removed files are removed. Afterwards the version is the directory's head and the stat cache knows every file written. A symbolic link in the directory where the version needs a parent directory is MLOPS_ECONFLICT (never followed). Errors: errors of mlops_dataset_resolve(), MLOPS_EVERSION, MLOPS_ECONFLICT, MLOPS_EINVAL (dir empty), MLOPS_ECORRUPT (stored data failed verification; the file being written is not replaced), MLOPS_EIO, MLOPS_ENOSPC, MLOPS_EREADONLY (the stat cache cannot be recorded in a read-only store). After an I/O error some files may be of the new version and others of the old one; the head is not moved, and running the checkout again completes it.
+func mlops_dataset_checkout(out_stats *C.mlops_dataset_checkout_stats, store *C.mlops_store, spec *C.char, dir *C.char, opts *C.mlops_dataset_checkout_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_checkout")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_checkout(out_stats, store, spec, dir, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_status_options_init wraps the C function of that name. mlops_dataset_status_options_init
+func mlops_dataset_status_options_init(opts *C.mlops_dataset_status_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_status_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_status_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_status wraps the C function of that name. Compare the file or directory at path with a version: spec, or when spec is NULL the head of the directory (MLOPS_ENOTFOUND when it has none). A file is compared with a single-file version's entry; a directory is walked (ignored names skipped). Files whose stat matches a trusted cache entry are not read; files read are written into the stat cache (unless MLOPS_DATASET_STATUS_NO_UPDATE or the store is read-only), so the next status is fast. out_iter (may be NULL) lists the changed paths (and the unchanged with MLOPS_DATASET_STATUS_UNCHANGED) in path order; out_counts (may be NULL) gets the totals. Errors: errors of mlops_dataset_resolve(), MLOPS_EVERSION, MLOPS_ENOTFOUND (path, no head), MLOPS_EINVAL (a path that cannot be stored), MLOPS_EIO.
+func mlops_dataset_status(out_iter **C.mlops_dataset_status_iter, out_counts *C.mlops_dataset_status_counts, store *C.mlops_store, path *C.char, spec *C.char, opts *C.mlops_dataset_status_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_status")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_status(out_iter, out_counts, store, path, spec, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_status_next wraps the C function of that name. Ends with MLOPS_ITEROVER.
+func mlops_dataset_status_next(out **C.mlops_dataset_status_entry, iter *C.mlops_dataset_status_iter) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_status_next")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_status_next(out, iter); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_status_iter_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_status_iter_free(iter *C.mlops_dataset_status_iter) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_status_iter_free")
+	}
+	C.mlops_dataset_status_iter_free(iter)
+}
+
+// mlops_dataset_file_open wraps the C function of that name. Open the file at path of the version spec names (path NULL or "" for the single entry of a one-file version). Every chunk is verified before any of its bytes are returned. Errors: errors of mlops_dataset_resolve(), MLOPS_ENOTFOUND (no such path in the version; the object is missing), MLOPS_EINVAL (path NULL for a version of several files), MLOPS_ECORRUPT.
+func mlops_dataset_file_open(out **C.mlops_dataset_reader, store *C.mlops_store, spec *C.char, path *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_file_open")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_file_open(out, store, spec, path); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_file_read wraps the C function of that name. Read up to cap bytes into buf; *out_read is 0 at the end. Errors: MLOPS_ECORRUPT, MLOPS_EIO.
+func mlops_dataset_file_read(out_read *C.size_t, reader *C.mlops_dataset_reader, buf unsafe.Pointer, cap C.size_t) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_file_read")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_file_read(out_read, reader, buf, cap); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_file_seek wraps the C function of that name. Move the read position to offset (0 <= offset <= size). Errors: MLOPS_EINVAL (beyond the end).
+func mlops_dataset_file_seek(reader *C.mlops_dataset_reader, offset C.uint64_t) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_file_seek")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_file_seek(reader, offset); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_file_size wraps the C function of that name. Return the size of the file. Never fails.
+func mlops_dataset_file_size(reader *C.mlops_dataset_reader) C.uint64_t {
+	if callTrace != nil {
+		callTrace("mlops_dataset_file_size")
+	}
+	return C.mlops_dataset_file_size(reader)
+}
+
+// mlops_dataset_reader_free wraps the C function of that name. NULL is a no-op. Never fails.
+func mlops_dataset_reader_free(reader *C.mlops_dataset_reader) {
+	if callTrace != nil {
+		callTrace("mlops_dataset_reader_free")
+	}
+	C.mlops_dataset_reader_free(reader)
+}
+
+// mlops_dataset_push wraps the C function of that name. Copy the version spec names (resolved in src) into dst: the blobs dst lacks travel as stored (compressed, not re-encoded; chunks before the objects that list them, so a blob present in dst implies its chunks are), then one transaction on dst records the dataset, the version (with the next sequence number of dst), its parents (ids, whether or not dst has them), its profiles, the tags of src pointing at it that dst does not use for another version, the lineage edges and an audit row "dataset.push". Only the named version travels, not its ancestors. Interrupted (an error in the middle), nothing is recorded in dst; running it again copies only the blobs still missing. Pushing a version dst has is cheap and succeeds (created 0). out_stats may be NULL. Errors: errors of mlops_dataset_resolve() (in src), MLOPS_ECORRUPT, MLOPS_EIO, MLOPS_ENOSPC, MLOPS_EREADONLY (dst), MLOPS_EBUSY, MLOPS_EINVAL (src and dst are the same handle).
+func mlops_dataset_push(out_stats *C.mlops_dataset_transfer_stats, src *C.mlops_store, dst *C.mlops_store, spec *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_push")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_push(out_stats, src, dst, spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_pull wraps the C function of that name. The same copy, seen from the receiving store: copy the version spec names in src into dst; the audit row in dst is "dataset.pull". Errors: as mlops_dataset_push().
+func mlops_dataset_pull(out_stats *C.mlops_dataset_transfer_stats, dst *C.mlops_store, src *C.mlops_store, spec *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_pull")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_pull(out_stats, dst, src, spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
 }
 
 // mlops_backend_register wraps the C function of that name. Register a backend under name so that mlops_store_options.backend can select it. Registering a name again replaces the factory. The built-in names "fs", "memory" and "sqlite" cannot be replaced (MLOPS_EEXISTS). Thread-safe.

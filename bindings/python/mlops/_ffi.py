@@ -28,6 +28,49 @@ MLOPS_KIND_OBJECT = 'object'
 MLOPS_KIND_DATASET_VERSION = 'dataset_version'
 MLOPS_KIND_RUN = 'run'
 MLOPS_KIND_MODEL_VERSION = 'model_version'
+MLOPS_DEFAULT_EXPERIMENT_ID = '0'
+MLOPS_EXPERIMENT_ID_BUFSIZE = 24
+MLOPS_RUN_ID_BUFSIZE = 33
+MLOPS_TAG_RUN_NAME = 'mlflow.runName'
+MLOPS_TAG_USER = 'mlflow.user'
+MLOPS_TAG_PARENT_RUN_ID = 'mlflow.parentRunId'
+MLOPS_TAG_SOURCE_NAME = 'mlflow.source.name'
+MLOPS_TAG_SOURCE_TYPE = 'mlflow.source.type'
+MLOPS_TAG_GIT_COMMIT = 'mlflow.source.git.commit'
+MLOPS_TAG_GIT_BRANCH = 'mlflow.source.git.branch'
+MLOPS_TAG_GIT_REPO_URL = 'mlflow.source.git.repoURL'
+MLOPS_TAG_NOTE = 'mlflow.note.content'
+MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION = 1
+MLOPS_RUN_OPTIONS_VERSION = 1
+MLOPS_PARAM_OVERWRITE = 1
+MLOPS_RUN_LIST_OPTIONS_VERSION = 1
+MLOPS_HISTORY_OPTIONS_VERSION = 1
+MLOPS_SEARCH_NO_PARAMS = 1
+MLOPS_SEARCH_NO_METRICS = 2
+MLOPS_SEARCH_NO_TAGS = 4
+MLOPS_RUN_SEARCH_OPTIONS_VERSION = 1
+MLOPS_COMPARE_ONLY_DIFFERENT = 1
+MLOPS_RUN_COMPARE_OPTIONS_VERSION = 1
+MLOPS_MLFLOW_NO_ARTIFACTS = 1
+MLOPS_MLFLOW_SKIP_EXISTING = 2
+MLOPS_MLFLOW_OPTIONS_VERSION = 1
+MLOPS_MLFLOW_STATS_VERSION = 1
+MLOPS_DATASET_VERSION_ID_BUFSIZE = 33
+MLOPS_DATASET_COMMIT_ROOT = 1
+MLOPS_DATASET_COMMIT_ALWAYS = 2
+MLOPS_DATASET_COMMIT_NO_PROFILE = 4
+MLOPS_DATASET_COMMIT_NO_CACHE = 8
+MLOPS_DATASET_COMMIT_OPTIONS_VERSION = 1
+MLOPS_DATASET_COMMIT_STATS_VERSION = 1
+MLOPS_DATASET_CHECKOUT_FORCE = 1
+MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION = 1
+MLOPS_DATASET_CHECKOUT_STATS_VERSION = 1
+MLOPS_DATASET_STATUS_UNCHANGED = 1
+MLOPS_DATASET_STATUS_NO_CACHE = 2
+MLOPS_DATASET_STATUS_NO_UPDATE = 4
+MLOPS_DATASET_STATUS_OPTIONS_VERSION = 1
+MLOPS_DATASET_STATUS_COUNTS_VERSION = 1
+MLOPS_DATASET_TRANSFER_STATS_VERSION = 1
 MLOPS_BACKEND_VERSION = 1
 
 # ---- enums ----
@@ -52,11 +95,33 @@ MLOPS_SYNC_FULL = 1
 MLOPS_SYNC_OFF = 2
 MLOPS_LINEAGE_DOWNSTREAM = 0
 MLOPS_LINEAGE_UPSTREAM = 1
+MLOPS_RUN_RUNNING = 1
+MLOPS_RUN_SCHEDULED = 2
+MLOPS_RUN_FINISHED = 3
+MLOPS_RUN_FAILED = 4
+MLOPS_RUN_KILLED = 5
+MLOPS_VIEW_ACTIVE_ONLY = 1
+MLOPS_VIEW_DELETED_ONLY = 2
+MLOPS_VIEW_ALL = 3
+MLOPS_METRIC_LAST = 0
+MLOPS_METRIC_MIN = 1
+MLOPS_METRIC_MAX = 2
+MLOPS_COMPARE_PARAM = 1
+MLOPS_COMPARE_METRIC = 2
+MLOPS_DATASET_ADDED = 1
+MLOPS_DATASET_DELETED = 2
+MLOPS_DATASET_MODIFIED = 3
+MLOPS_DATASET_UNCHANGED = 4
 
 ENUMS = {
     'mlops_error_code': {'MLOPS_OK': 0, 'MLOPS_ERROR': -1, 'MLOPS_EINVAL': -2, 'MLOPS_ENOTFOUND': -3, 'MLOPS_EEXISTS': -4, 'MLOPS_ECONFLICT': -5, 'MLOPS_EBUSY': -6, 'MLOPS_ECORRUPT': -7, 'MLOPS_EIO': -8, 'MLOPS_ENOSPC': -9, 'MLOPS_ENOMEM': -10, 'MLOPS_EREADONLY': -11, 'MLOPS_EVERSION': -12, 'MLOPS_EPARSE': -13, 'MLOPS_EUSER': -30, 'MLOPS_ITEROVER': -31},
     'mlops_sync_mode': {'MLOPS_SYNC_NORMAL': 0, 'MLOPS_SYNC_FULL': 1, 'MLOPS_SYNC_OFF': 2},
     'mlops_lineage_direction': {'MLOPS_LINEAGE_DOWNSTREAM': 0, 'MLOPS_LINEAGE_UPSTREAM': 1},
+    'mlops_run_status': {'MLOPS_RUN_RUNNING': 1, 'MLOPS_RUN_SCHEDULED': 2, 'MLOPS_RUN_FINISHED': 3, 'MLOPS_RUN_FAILED': 4, 'MLOPS_RUN_KILLED': 5},
+    'mlops_view_type': {'MLOPS_VIEW_ACTIVE_ONLY': 1, 'MLOPS_VIEW_DELETED_ONLY': 2, 'MLOPS_VIEW_ALL': 3},
+    'mlops_metric_field': {'MLOPS_METRIC_LAST': 0, 'MLOPS_METRIC_MIN': 1, 'MLOPS_METRIC_MAX': 2},
+    'mlops_compare_kind': {'MLOPS_COMPARE_PARAM': 1, 'MLOPS_COMPARE_METRIC': 2},
+    'mlops_dataset_change': {'MLOPS_DATASET_ADDED': 1, 'MLOPS_DATASET_DELETED': 2, 'MLOPS_DATASET_MODIFIED': 3, 'MLOPS_DATASET_UNCHANGED': 4},
 }
 
 # ---- structs ----
@@ -80,13 +145,103 @@ class mlops_gc_options(Structure):
     __doc__ = 'The C struct mlops_gc_options.\n\nFields:\n    version: MLOPS_GC_OPTIONS_VERSION\n    dry_run: count what would be removed, remove nothing\n    grace_seconds: keep unreferenced blobs younger than this (writes of other processes that have not committed their metadata yet); < 0 means the default (3600), 0 means no grace'
 
 class mlops_gc_stats(Structure):
-    __doc__ = 'The C struct mlops_gc_stats.\n\nFields:\n    version: set by the caller to MLOPS_GC_STATS_VERSION\n    objects_kept: set by the caller to MLOPS_GC_STATS_VERSION\n    objects_removed: or, with dry_run, that would be removed\n    bytes_removed: or, with dry_run, that would be removed\n    objects_young: unreferenced but kept for the grace period'
+    __doc__ = 'The C struct mlops_gc_stats.\n\nFields:\n    version: set by the caller to MLOPS_GC_STATS_VERSION\n    objects_kept: uint64_t\n    objects_removed: or, with dry_run, that would be removed\n    bytes_removed: uint64_t\n    objects_young: unreferenced but kept for the grace period'
 
 class mlops_lineage_edge(Structure):
     __doc__ = 'The C struct mlops_lineage_edge.\n\nFields:\n    from_kind: const char *\n    from_id: const char *\n    to_kind: const char *\n    to_id: const char *\n    relation: const char *\n    created_ms: int64_t\n    depth: 1 for a direct edge of the start node, 2 for the next hop, ...'
 
 class mlops_audit_entry(Structure):
-    __doc__ = 'The C struct mlops_audit_entry.\n\nFields:\n    id: int64_t\n    time_ms: int64_t\n    actor: const char *\n    action: e.g. "object.pin", "dataset.commit", "run.start"\n    object_kind: e.g. "object.pin", "dataset.commit", "run.start"\n    object_id: const char *\n    detail: JSON text, "{}" when there is nothing more'
+    __doc__ = 'The C struct mlops_audit_entry.\n\nFields:\n    id: int64_t\n    time_ms: int64_t\n    actor: const char *\n    action: e.g. "object.pin", "dataset.commit", "run.start"\n    object_kind: const char *\n    object_id: const char *\n    detail: JSON text, "{}" when there is nothing more'
+
+class mlops_runs_kv(Structure):
+    __doc__ = 'A key and a value (a param, a tag).\n\nFields:\n    key: A key and a value (a param, a tag).\n    value: A key and a value (a param, a tag).'
+
+class mlops_experiment_info(Structure):
+    __doc__ = 'The C struct mlops_experiment_info.\n\nFields:\n    experiment_id: decimal string, "0" for Default\n    name: const char *\n    artifact_location: "" unless set at creation or by an import\n    deleted: 1 when soft-deleted (MLflow lifecycle_stage "deleted")\n    creation_ms: int64_t\n    last_update_ms: int64_t\n    tags: n_tags experiment tags, in key order\n    n_tags: size_t'
+
+class mlops_experiment_list_options(Structure):
+    __doc__ = 'The C struct mlops_experiment_list_options.\n\nFields:\n    version: MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION\n    view: an mlops_view_type; 0 means MLOPS_VIEW_ACTIVE_ONLY\n    name_like: SQL LIKE pattern on the name (case-sensitive), NULL for all'
+
+class mlops_run_options(Structure):
+    __doc__ = 'The C struct mlops_run_options.\n\nFields:\n    version: MLOPS_RUN_OPTIONS_VERSION\n    experiment_id: NULL: experiment_name, else the Default experiment "0"\n    experiment_name: used when experiment_id is NULL; created when missing\n    run_name: NULL or "": generated, "<adjective>-<noun>-<NNN>" as MLflow\n    parent_run_id: nested run: the parent\'s id (must exist), or NULL\n    tag_keys: n_tags initial tags\n    tag_values: const char **\n    n_tags: size_t\n    source_name: tag mlflow.source.name (e.g. the script), or NULL\n    source_type: tag mlflow.source.type ("LOCAL", "JOB", ...), or NULL\n    git_commit: tag mlflow.source.git.commit, or NULL\n    git_branch: tag mlflow.source.git.branch, or NULL\n    git_repo_url: tag mlflow.source.git.repoURL, or NULL\n    start_ms: 0: now\n    flush_points: buffered points that trigger a flush; 0: 10,000\n    flush_interval_ms: age of the oldest buffered point that triggers a flush at the next log call; 0: 5,000; < 0: no age trigger'
+
+class mlops_run_info(Structure):
+    __doc__ = 'The C struct mlops_run_info.\n\nFields:\n    run_id: const char *\n    experiment_id: const char *\n    run_name: const char *\n    user: the actor that started the run\n    parent_run_id: NULL for a top-level run\n    status: an mlops_run_status\n    start_ms: int64_t\n    end_ms: 0 while running\n    deleted: 1 when soft-deleted (itself or through its experiment)\n    deleted_ms: 0 unless deleted'
+
+class mlops_run_list_options(Structure):
+    __doc__ = 'The C struct mlops_run_list_options.\n\nFields:\n    version: MLOPS_RUN_LIST_OPTIONS_VERSION\n    experiment_ids: n_experiment_ids experiments, or NULL for all\n    n_experiment_ids: size_t\n    view: an mlops_view_type; 0 means MLOPS_VIEW_ACTIVE_ONLY\n    parent_run_id: only the children of this run, or NULL\n    limit: at most this many runs; 0 for all'
+
+class mlops_metric_summary(Structure):
+    __doc__ = "Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n\nFields:\n    key: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    last: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    last_step: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    last_timestamp_ms: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    min: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    max: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    count: points logged, NaN included\n    first_step: smallest step\n    max_step: largest step (== last_step)"
+
+class mlops_history_options(Structure):
+    __doc__ = 'The C struct mlops_history_options.\n\nFields:\n    version: MLOPS_HISTORY_OPTIONS_VERSION\n    step_min: first step of the range (inclusive); INIT: INT64_MIN\n    step_max: last step of the range (inclusive); INIT: INT64_MAX\n    max_points: 0: every point; else downsample to at most max_points (>= 2) points'
+
+class mlops_artifact_info(Structure):
+    __doc__ = "The C struct mlops_artifact_info.\n\nFields:\n    path: relative to the run's artifact root, '/'-separated\n    object_id: 32 hex, usable with mlops_object_*\n    size: uint64_t\n    mode: permission bits (e.g. 0644, 0755)\n    created_ms: int64_t"
+
+class mlops_run_input(Structure):
+    __doc__ = 'The C struct mlops_run_input.\n\nFields:\n    kind: MLOPS_KIND_DATASET_VERSION, MLOPS_KIND_OBJECT\n    id: const char *\n    context: NULL when none\n    created_ms: int64_t'
+
+class mlops_run_search_options(Structure):
+    __doc__ = 'The C struct mlops_run_search_options.\n\nFields:\n    version: MLOPS_RUN_SEARCH_OPTIONS_VERSION\n    experiment_ids: n_experiment_ids experiments, or NULL for all\n    n_experiment_ids: size_t\n    filter: MLflow filter grammar plus OR, NOT, parentheses and metric aggregates (metrics.loss.min < 0.2, .max, .last); NULL or "" for all runs\n    order_by: n_order_by items such as "metrics.acc DESC", "attributes.start_time"; default: start_time DESC, then run_id\n    n_order_by: size_t\n    view: an mlops_view_type; 0 means MLOPS_VIEW_ACTIVE_ONLY\n    max_results: page size; 0: 1,000; at most 50,000 (as MLflow)\n    page_token: from mlops_run_search_next_page_token(), or NULL for the first page\n    param_keys: projection: only these params in the rows (NULL: all)\n    n_param_keys: size_t\n    metric_keys: projection: only these metrics (NULL: all)\n    n_metric_keys: size_t\n    tag_keys: projection: only these tags (NULL: all)\n    n_tag_keys: size_t\n    flags: MLOPS_SEARCH_*'
+
+class mlops_run_row(Structure):
+    __doc__ = 'One run of a search (or compare) result: its info and the projected params, metric summaries and tags.\n\nFields:\n    info: One run of a search (or compare) result: its info and the projected params, metric summaries and tags.\n    params: n_params, key order\n    n_params: size_t\n    metrics: n_metrics, key order\n    n_metrics: size_t\n    tags: n_tags, key order\n    n_tags: size_t'
+
+class mlops_run_compare_options(Structure):
+    __doc__ = "The C struct mlops_run_compare_options.\n\nFields:\n    version: MLOPS_RUN_COMPARE_OPTIONS_VERSION\n    param_keys: columns: these params (NULL: the union of the runs' params)\n    n_param_keys: size_t\n    metric_keys: columns: these metrics (NULL: the union of the runs' metrics)\n    n_metric_keys: size_t\n    metric_field: an mlops_metric_field\n    flags: MLOPS_COMPARE_*"
+
+class mlops_compare_column(Structure):
+    __doc__ = 'The C struct mlops_compare_column.\n\nFields:\n    kind: an mlops_compare_kind\n    key: const char *'
+
+class mlops_compare_cell(Structure):
+    __doc__ = 'The C struct mlops_compare_cell.\n\nFields:\n    present: 0 when the run lacks the key\n    text: the param value, or the metric formatted so that strtod gives it back; NULL if absent\n    number: the metric value (NaN for a param or when absent)'
+
+class mlops_mlflow_options(Structure):
+    __doc__ = 'The C struct mlops_mlflow_options.\n\nFields:\n    version: MLOPS_MLFLOW_OPTIONS_VERSION\n    experiment_ids: export: these experiments (NULL: all); import: ignored\n    n_experiment_ids: size_t\n    view: export: an mlops_view_type; 0 means MLOPS_VIEW_ALL\n    flags: MLOPS_MLFLOW_*'
+
+class mlops_mlflow_stats(Structure):
+    __doc__ = 'The C struct mlops_mlflow_stats.\n\nFields:\n    version: set by the caller to MLOPS_MLFLOW_STATS_VERSION\n    experiments: uint64_t\n    runs: uint64_t\n    runs_skipped: import with MLOPS_MLFLOW_SKIP_EXISTING\n    params: uint64_t\n    tags: uint64_t\n    metric_points: uint64_t\n    artifacts: uint64_t\n    artifact_bytes: uint64_t'
+
+class mlops_dataset_commit_options(Structure):
+    __doc__ = 'The C struct mlops_dataset_commit_options.\n\nFields:\n    version: MLOPS_DATASET_COMMIT_OPTIONS_VERSION\n    message: NULL: ""\n    metadata_json: a JSON object, or NULL for {}\n    parents: n_parents version specs; none: the dataset\'s latest version, if any\n    n_parents: size_t\n    run_id: the run that produced the data (32 hex), or NULL\n    ignore: n_ignore glob patterns (fnmatch) matched against each path component; ignore NULL: the defaults ".mlops", ".git", ".dvc", ".DS_Store"\n    n_ignore: size_t\n    threads: worker threads hashing and storing changed files; 0: the number of online CPUs, at most 4; 1: none\n    flags: MLOPS_DATASET_COMMIT_*'
+
+class mlops_dataset_commit_stats(Structure):
+    __doc__ = "The C struct mlops_dataset_commit_stats.\n\nFields:\n    version: set by the caller to MLOPS_DATASET_COMMIT_STATS_VERSION\n    created: 1: a new version; 0: the content equals the parent's and the parent is returned\n    seq: sequence number of the returned version\n    files: entries of the version\n    bytes: sum of their sizes\n    files_read: files read and stored because the stat cache could not vouch for them\n    bytes_read: uint64_t\n    files_profiled: tabular files profiled (not found profiled by content already)"
+
+class mlops_dataset_version_info(Structure):
+    __doc__ = 'The C struct mlops_dataset_version_info.\n\nFields:\n    version_id: const char *\n    dataset: const char *\n    seq: sequence number in this store (name@v<seq>)\n    manifest_id: object id of the tree manifest\n    is_file: 1: committed from a single file; 0: from a directory\n    file_count: uint64_t\n    total_bytes: uint64_t\n    message: "" when none\n    metadata_json: "{}" when none\n    author: the store\'s actor at commit time\n    created_ms: int64_t\n    run_id: NULL when not given\n    parents: n_parents parent version ids, first parent first\n    n_parents: size_t\n    tags: n_tags tag names pointing at this version, sorted\n    n_tags: size_t'
+
+class mlops_dataset_info(Structure):
+    __doc__ = 'The C struct mlops_dataset_info.\n\nFields:\n    name: const char *\n    created_ms: first commit\n    versions: number of versions in this store\n    latest_version_id: const char *\n    latest_seq: int64_t\n    latest_created_ms: int64_t'
+
+class mlops_dataset_file(Structure):
+    __doc__ = 'The C struct mlops_dataset_file.\n\nFields:\n    path: relative, \'/\'-separated\n    size: uint64_t\n    mode: POSIX st_mode: S_IFREG | permission bits, or S_IFLNK | 0777\n    object_id: content id in the object store\n    format: "csv", "jsonl" for tabular files, else NULL\n    rows: data rows of a profiled tabular file, else -1\n    profile_error: why profiling failed (e.g. "line 7: unterminated quote"), else NULL'
+
+class mlops_dataset_ref(Structure):
+    __doc__ = 'The C struct mlops_dataset_ref.\n\nFields:\n    name: const char *\n    is_tag: 1: a tag (fixed); 0: a ref (movable)\n    version_id: const char *\n    seq: int64_t\n    updated_ms: int64_t'
+
+class mlops_dataset_diff_entry(Structure):
+    __doc__ = 'The C struct mlops_dataset_diff_entry.\n\nFields:\n    path: const char *\n    change: MLOPS_DATASET_ADDED, _DELETED or _MODIFIED\n    old_size: 0 when added\n    new_size: 0 when deleted\n    old_mode: 0 when added\n    new_mode: 0 when deleted\n    old_id: NULL when added\n    new_id: NULL when deleted\n    old_rows: row count of a profiled tabular file, else -1\n    new_rows: int64_t\n    schema_change: for a modified tabular file whose schema changed: JSON {"added":[{"name":..,"type":..}],"removed":[{"name":..,"type":..}], "type_changed":[{"name":..,"from":..,"to":..}], "nullability_changed":[{"name":..,"from":..,"to":..}]}; else NULL'
+
+class mlops_dataset_checkout_options(Structure):
+    __doc__ = 'The C struct mlops_dataset_checkout_options.\n\nFields:\n    version: MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION\n    flags: MLOPS_DATASET_CHECKOUT_*'
+
+class mlops_dataset_checkout_stats(Structure):
+    __doc__ = "The C struct mlops_dataset_checkout_stats.\n\nFields:\n    version: set by the caller to MLOPS_DATASET_CHECKOUT_STATS_VERSION\n    files_written: files created or replaced\n    bytes_written: uint64_t\n    files_unchanged: already had the right content and mode\n    files_removed: in the directory's previous version, not in the new one, unmodified\n    files_kept: in the previous version, not in the new one, locally modified: left alone"
+
+class mlops_dataset_status_options(Structure):
+    __doc__ = 'The C struct mlops_dataset_status_options.\n\nFields:\n    version: MLOPS_DATASET_STATUS_OPTIONS_VERSION\n    ignore: as mlops_dataset_commit_options.ignore\n    n_ignore: size_t\n    flags: MLOPS_DATASET_STATUS_*'
+
+class mlops_dataset_status_counts(Structure):
+    __doc__ = 'The C struct mlops_dataset_status_counts.\n\nFields:\n    version: set by the caller to MLOPS_DATASET_STATUS_COUNTS_VERSION\n    version_id: the version compared against\n    added: uint64_t\n    deleted: uint64_t\n    modified: uint64_t\n    unchanged: uint64_t\n    files_read: files read because the stat cache could not vouch for them\n    bytes_read: uint64_t'
+
+class mlops_dataset_status_entry(Structure):
+    __doc__ = "The C struct mlops_dataset_status_entry.\n\nFields:\n    path: const char *\n    change: an mlops_dataset_change\n    size: local size; the version's size when deleted\n    version_object_id: content id in the version, NULL when added\n    local_object_id: content id of the local file, NULL when deleted"
+
+class mlops_dataset_transfer_stats(Structure):
+    __doc__ = 'The C struct mlops_dataset_transfer_stats.\n\nFields:\n    version: set by the caller to MLOPS_DATASET_TRANSFER_STATS_VERSION\n    version_id: the version transferred\n    created: 1: the version is new in the receiving store; 0: it had it already\n    seq: its sequence number in the receiving store\n    objects: file objects and the manifest the version references\n    blobs_copied: blobs (chunks, manifests, small objects) copied\n    bytes_copied: stored (compressed) bytes copied\n    blobs_present: blobs the receiving store had already'
 
 
 # ---- callbacks ----
@@ -166,9 +321,281 @@ mlops_audit_entry._fields_ = [
     ('object_id', c_char_p),
     ('detail', c_char_p),
 ]
+mlops_runs_kv._fields_ = [
+    ('key', c_char_p),
+    ('value', c_char_p),
+]
+mlops_experiment_info._fields_ = [
+    ('experiment_id', c_char_p),
+    ('name', c_char_p),
+    ('artifact_location', c_char_p),
+    ('deleted', c_int),
+    ('creation_ms', c_int64),
+    ('last_update_ms', c_int64),
+    ('tags', POINTER(mlops_runs_kv)),
+    ('n_tags', c_size_t),
+]
+mlops_experiment_list_options._fields_ = [
+    ('version', c_uint),
+    ('view', c_int),
+    ('name_like', c_char_p),
+]
+mlops_run_options._fields_ = [
+    ('version', c_uint),
+    ('experiment_id', c_char_p),
+    ('experiment_name', c_char_p),
+    ('run_name', c_char_p),
+    ('parent_run_id', c_char_p),
+    ('tag_keys', POINTER(c_char_p)),
+    ('tag_values', POINTER(c_char_p)),
+    ('n_tags', c_size_t),
+    ('source_name', c_char_p),
+    ('source_type', c_char_p),
+    ('git_commit', c_char_p),
+    ('git_branch', c_char_p),
+    ('git_repo_url', c_char_p),
+    ('start_ms', c_int64),
+    ('flush_points', c_size_t),
+    ('flush_interval_ms', c_int64),
+]
+mlops_run_info._fields_ = [
+    ('run_id', c_char_p),
+    ('experiment_id', c_char_p),
+    ('run_name', c_char_p),
+    ('user', c_char_p),
+    ('parent_run_id', c_char_p),
+    ('status', c_int),
+    ('start_ms', c_int64),
+    ('end_ms', c_int64),
+    ('deleted', c_int),
+    ('deleted_ms', c_int64),
+]
+mlops_run_list_options._fields_ = [
+    ('version', c_uint),
+    ('experiment_ids', POINTER(c_char_p)),
+    ('n_experiment_ids', c_size_t),
+    ('view', c_int),
+    ('parent_run_id', c_char_p),
+    ('limit', c_size_t),
+]
+mlops_metric_summary._fields_ = [
+    ('key', c_char_p),
+    ('last', c_double),
+    ('last_step', c_int64),
+    ('last_timestamp_ms', c_int64),
+    ('min', c_double),
+    ('max', c_double),
+    ('count', c_uint64),
+    ('first_step', c_int64),
+    ('max_step', c_int64),
+]
+mlops_history_options._fields_ = [
+    ('version', c_uint),
+    ('step_min', c_int64),
+    ('step_max', c_int64),
+    ('max_points', c_size_t),
+]
+mlops_artifact_info._fields_ = [
+    ('path', c_char_p),
+    ('object_id', c_char_p),
+    ('size', c_uint64),
+    ('mode', c_uint32),
+    ('created_ms', c_int64),
+]
+mlops_run_input._fields_ = [
+    ('kind', c_char_p),
+    ('id', c_char_p),
+    ('context', c_char_p),
+    ('created_ms', c_int64),
+]
+mlops_run_search_options._fields_ = [
+    ('version', c_uint),
+    ('experiment_ids', POINTER(c_char_p)),
+    ('n_experiment_ids', c_size_t),
+    ('filter', c_char_p),
+    ('order_by', POINTER(c_char_p)),
+    ('n_order_by', c_size_t),
+    ('view', c_int),
+    ('max_results', c_size_t),
+    ('page_token', c_char_p),
+    ('param_keys', POINTER(c_char_p)),
+    ('n_param_keys', c_size_t),
+    ('metric_keys', POINTER(c_char_p)),
+    ('n_metric_keys', c_size_t),
+    ('tag_keys', POINTER(c_char_p)),
+    ('n_tag_keys', c_size_t),
+    ('flags', c_uint32),
+]
+mlops_run_row._fields_ = [
+    ('info', POINTER(mlops_run_info)),
+    ('params', POINTER(mlops_runs_kv)),
+    ('n_params', c_size_t),
+    ('metrics', POINTER(mlops_metric_summary)),
+    ('n_metrics', c_size_t),
+    ('tags', POINTER(mlops_runs_kv)),
+    ('n_tags', c_size_t),
+]
+mlops_run_compare_options._fields_ = [
+    ('version', c_uint),
+    ('param_keys', POINTER(c_char_p)),
+    ('n_param_keys', c_size_t),
+    ('metric_keys', POINTER(c_char_p)),
+    ('n_metric_keys', c_size_t),
+    ('metric_field', c_int),
+    ('flags', c_uint32),
+]
+mlops_compare_column._fields_ = [
+    ('kind', c_int),
+    ('key', c_char_p),
+]
+mlops_compare_cell._fields_ = [
+    ('present', c_int),
+    ('text', c_char_p),
+    ('number', c_double),
+]
+mlops_mlflow_options._fields_ = [
+    ('version', c_uint),
+    ('experiment_ids', POINTER(c_char_p)),
+    ('n_experiment_ids', c_size_t),
+    ('view', c_int),
+    ('flags', c_uint32),
+]
+mlops_mlflow_stats._fields_ = [
+    ('version', c_uint),
+    ('experiments', c_uint64),
+    ('runs', c_uint64),
+    ('runs_skipped', c_uint64),
+    ('params', c_uint64),
+    ('tags', c_uint64),
+    ('metric_points', c_uint64),
+    ('artifacts', c_uint64),
+    ('artifact_bytes', c_uint64),
+]
+mlops_dataset_commit_options._fields_ = [
+    ('version', c_uint),
+    ('message', c_char_p),
+    ('metadata_json', c_char_p),
+    ('parents', POINTER(c_char_p)),
+    ('n_parents', c_size_t),
+    ('run_id', c_char_p),
+    ('ignore', POINTER(c_char_p)),
+    ('n_ignore', c_size_t),
+    ('threads', c_int),
+    ('flags', c_uint32),
+]
+mlops_dataset_commit_stats._fields_ = [
+    ('version', c_uint),
+    ('created', c_int),
+    ('seq', c_int64),
+    ('files', c_uint64),
+    ('bytes', c_uint64),
+    ('files_read', c_uint64),
+    ('bytes_read', c_uint64),
+    ('files_profiled', c_uint64),
+]
+mlops_dataset_version_info._fields_ = [
+    ('version_id', c_char_p),
+    ('dataset', c_char_p),
+    ('seq', c_int64),
+    ('manifest_id', c_char_p),
+    ('is_file', c_int),
+    ('file_count', c_uint64),
+    ('total_bytes', c_uint64),
+    ('message', c_char_p),
+    ('metadata_json', c_char_p),
+    ('author', c_char_p),
+    ('created_ms', c_int64),
+    ('run_id', c_char_p),
+    ('parents', POINTER(c_char_p)),
+    ('n_parents', c_size_t),
+    ('tags', POINTER(c_char_p)),
+    ('n_tags', c_size_t),
+]
+mlops_dataset_info._fields_ = [
+    ('name', c_char_p),
+    ('created_ms', c_int64),
+    ('versions', c_int64),
+    ('latest_version_id', c_char_p),
+    ('latest_seq', c_int64),
+    ('latest_created_ms', c_int64),
+]
+mlops_dataset_file._fields_ = [
+    ('path', c_char_p),
+    ('size', c_uint64),
+    ('mode', c_uint32),
+    ('object_id', c_char_p),
+    ('format', c_char_p),
+    ('rows', c_int64),
+    ('profile_error', c_char_p),
+]
+mlops_dataset_ref._fields_ = [
+    ('name', c_char_p),
+    ('is_tag', c_int),
+    ('version_id', c_char_p),
+    ('seq', c_int64),
+    ('updated_ms', c_int64),
+]
+mlops_dataset_diff_entry._fields_ = [
+    ('path', c_char_p),
+    ('change', c_int),
+    ('old_size', c_uint64),
+    ('new_size', c_uint64),
+    ('old_mode', c_uint32),
+    ('new_mode', c_uint32),
+    ('old_id', c_char_p),
+    ('new_id', c_char_p),
+    ('old_rows', c_int64),
+    ('new_rows', c_int64),
+    ('schema_change', c_char_p),
+]
+mlops_dataset_checkout_options._fields_ = [
+    ('version', c_uint),
+    ('flags', c_uint32),
+]
+mlops_dataset_checkout_stats._fields_ = [
+    ('version', c_uint),
+    ('files_written', c_uint64),
+    ('bytes_written', c_uint64),
+    ('files_unchanged', c_uint64),
+    ('files_removed', c_uint64),
+    ('files_kept', c_uint64),
+]
+mlops_dataset_status_options._fields_ = [
+    ('version', c_uint),
+    ('ignore', POINTER(c_char_p)),
+    ('n_ignore', c_size_t),
+    ('flags', c_uint32),
+]
+mlops_dataset_status_counts._fields_ = [
+    ('version', c_uint),
+    ('version_id', (c_char * 33)),
+    ('added', c_uint64),
+    ('deleted', c_uint64),
+    ('modified', c_uint64),
+    ('unchanged', c_uint64),
+    ('files_read', c_uint64),
+    ('bytes_read', c_uint64),
+]
+mlops_dataset_status_entry._fields_ = [
+    ('path', c_char_p),
+    ('change', c_int),
+    ('size', c_uint64),
+    ('version_object_id', c_char_p),
+    ('local_object_id', c_char_p),
+]
+mlops_dataset_transfer_stats._fields_ = [
+    ('version', c_uint),
+    ('version_id', (c_char * 33)),
+    ('created', c_int),
+    ('seq', c_int64),
+    ('objects', c_uint64),
+    ('blobs_copied', c_uint64),
+    ('bytes_copied', c_uint64),
+    ('blobs_present', c_uint64),
+]
 
 # Versioned structs: the *_VERSION a caller sets in .version (options structs also have an _init function).
-STRUCT_VERSIONS = {'mlops_backend': MLOPS_BACKEND_VERSION, 'mlops_store_options': MLOPS_STORE_OPTIONS_VERSION, 'mlops_store_info': MLOPS_STORE_INFO_VERSION, 'mlops_verify_stats': MLOPS_VERIFY_STATS_VERSION, 'mlops_gc_options': MLOPS_GC_OPTIONS_VERSION, 'mlops_gc_stats': MLOPS_GC_STATS_VERSION}
+STRUCT_VERSIONS = {'mlops_backend': MLOPS_BACKEND_VERSION, 'mlops_store_options': MLOPS_STORE_OPTIONS_VERSION, 'mlops_store_info': MLOPS_STORE_INFO_VERSION, 'mlops_verify_stats': MLOPS_VERIFY_STATS_VERSION, 'mlops_gc_options': MLOPS_GC_OPTIONS_VERSION, 'mlops_gc_stats': MLOPS_GC_STATS_VERSION, 'mlops_experiment_list_options': MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION, 'mlops_run_options': MLOPS_RUN_OPTIONS_VERSION, 'mlops_run_list_options': MLOPS_RUN_LIST_OPTIONS_VERSION, 'mlops_history_options': MLOPS_HISTORY_OPTIONS_VERSION, 'mlops_run_search_options': MLOPS_RUN_SEARCH_OPTIONS_VERSION, 'mlops_run_compare_options': MLOPS_RUN_COMPARE_OPTIONS_VERSION, 'mlops_mlflow_options': MLOPS_MLFLOW_OPTIONS_VERSION, 'mlops_mlflow_stats': MLOPS_MLFLOW_STATS_VERSION, 'mlops_dataset_commit_options': MLOPS_DATASET_COMMIT_OPTIONS_VERSION, 'mlops_dataset_commit_stats': MLOPS_DATASET_COMMIT_STATS_VERSION, 'mlops_dataset_checkout_options': MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION, 'mlops_dataset_checkout_stats': MLOPS_DATASET_CHECKOUT_STATS_VERSION, 'mlops_dataset_status_options': MLOPS_DATASET_STATUS_OPTIONS_VERSION, 'mlops_dataset_status_counts': MLOPS_DATASET_STATUS_COUNTS_VERSION, 'mlops_dataset_transfer_stats': MLOPS_DATASET_TRANSFER_STATS_VERSION}
 
 # ---- functions ----
 # How each function reports failure: status (int, < 0 is an MLOPS_E* code), value (never fails),
@@ -214,6 +641,138 @@ FUNCTIONS = {
     'mlops_audit_iter_new': 'status',
     'mlops_audit_next': 'status',
     'mlops_audit_iter_free': 'free',
+    'mlops_run_status_name': 'value',
+    'mlops_run_status_parse': 'status',
+    'mlops_runs_kv_next': 'status',
+    'mlops_runs_kv_iter_free': 'free',
+    'mlops_experiment_create': 'status',
+    'mlops_experiment_get': 'status',
+    'mlops_experiment_get_by_name': 'status',
+    'mlops_experiment_info_free': 'free',
+    'mlops_experiment_list_options_init': 'status',
+    'mlops_experiment_list': 'status',
+    'mlops_experiment_next': 'status',
+    'mlops_experiment_iter_free': 'free',
+    'mlops_experiment_rename': 'status',
+    'mlops_experiment_set_tag': 'status',
+    'mlops_experiment_delete_tag': 'status',
+    'mlops_experiment_delete': 'status',
+    'mlops_experiment_restore': 'status',
+    'mlops_run_options_init': 'status',
+    'mlops_run_start': 'status',
+    'mlops_run_resume': 'status',
+    'mlops_run_id': 'value',
+    'mlops_run_experiment_id': 'value',
+    'mlops_run_name': 'value',
+    'mlops_run_log_param': 'status',
+    'mlops_run_log_param_ex': 'status',
+    'mlops_run_log_params': 'status',
+    'mlops_run_log_metric': 'status',
+    'mlops_run_log_metrics': 'status',
+    'mlops_run_log_metric_series': 'status',
+    'mlops_run_buffered': 'value',
+    'mlops_run_flush': 'status',
+    'mlops_run_set_tag': 'status',
+    'mlops_run_delete_tag': 'status',
+    'mlops_run_set_note': 'status',
+    'mlops_run_log_artifact': 'status',
+    'mlops_run_log_artifacts': 'status',
+    'mlops_run_log_artifact_data': 'status',
+    'mlops_run_log_input': 'status',
+    'mlops_run_end': 'status',
+    'mlops_run_free': 'free',
+    'mlops_runs_get': 'status',
+    'mlops_run_info_free': 'free',
+    'mlops_run_list_options_init': 'status',
+    'mlops_runs_list': 'status',
+    'mlops_runs_next': 'status',
+    'mlops_run_iter_free': 'free',
+    'mlops_runs_params': 'status',
+    'mlops_runs_param_get': 'status',
+    'mlops_runs_tags': 'status',
+    'mlops_experiment_tags': 'status',
+    'mlops_runs_set_tag': 'status',
+    'mlops_runs_delete_tag': 'status',
+    'mlops_runs_log_param': 'status',
+    'mlops_runs_log_metric': 'status',
+    'mlops_runs_set_terminated': 'status',
+    'mlops_runs_delete': 'status',
+    'mlops_runs_restore': 'status',
+    'mlops_runs_purge': 'status',
+    'mlops_runs_metrics': 'status',
+    'mlops_metric_next': 'status',
+    'mlops_metric_iter_free': 'free',
+    'mlops_runs_metric_get': 'status',
+    'mlops_metric_summary_free': 'free',
+    'mlops_history_options_init': 'status',
+    'mlops_runs_metric_history': 'status',
+    'mlops_metric_history_count': 'value',
+    'mlops_metric_history_steps': 'value',
+    'mlops_metric_history_timestamps': 'value',
+    'mlops_metric_history_values': 'value',
+    'mlops_metric_history_free': 'free',
+    'mlops_runs_artifacts': 'status',
+    'mlops_artifact_next': 'status',
+    'mlops_artifact_iter_free': 'free',
+    'mlops_runs_artifact_restore': 'status',
+    'mlops_runs_artifact_open': 'status',
+    'mlops_runs_inputs': 'status',
+    'mlops_input_next': 'status',
+    'mlops_input_iter_free': 'free',
+    'mlops_run_search_options_init': 'status',
+    'mlops_runs_search': 'status',
+    'mlops_run_search_next': 'status',
+    'mlops_run_search_next_page_token': 'value',
+    'mlops_run_search_free': 'free',
+    'mlops_run_compare_options_init': 'status',
+    'mlops_runs_compare': 'status',
+    'mlops_run_compare_n_runs': 'value',
+    'mlops_run_compare_n_columns': 'value',
+    'mlops_run_compare_run': 'status',
+    'mlops_run_compare_column': 'status',
+    'mlops_run_compare_cell': 'status',
+    'mlops_run_compare_free': 'free',
+    'mlops_mlflow_options_init': 'status',
+    'mlops_runs_export_mlflow': 'status',
+    'mlops_runs_import_mlflow': 'status',
+    'mlops_dataset_change_name': 'value',
+    'mlops_dataset_commit_options_init': 'status',
+    'mlops_dataset_commit': 'status',
+    'mlops_dataset_resolve': 'status',
+    'mlops_dataset_version_get': 'status',
+    'mlops_dataset_version_info_free': 'free',
+    'mlops_dataset_log': 'status',
+    'mlops_dataset_log_next': 'status',
+    'mlops_dataset_version_iter_free': 'free',
+    'mlops_dataset_list': 'status',
+    'mlops_dataset_list_next': 'status',
+    'mlops_dataset_iter_free': 'free',
+    'mlops_dataset_files': 'status',
+    'mlops_dataset_files_next': 'status',
+    'mlops_dataset_file_iter_free': 'free',
+    'mlops_dataset_tag': 'status',
+    'mlops_dataset_untag': 'status',
+    'mlops_dataset_ref_set': 'status',
+    'mlops_dataset_ref_delete': 'status',
+    'mlops_dataset_refs': 'status',
+    'mlops_dataset_refs_next': 'status',
+    'mlops_dataset_ref_iter_free': 'free',
+    'mlops_dataset_diff_new': 'status',
+    'mlops_dataset_diff_next': 'status',
+    'mlops_dataset_diff_free': 'free',
+    'mlops_dataset_checkout_options_init': 'status',
+    'mlops_dataset_checkout': 'status',
+    'mlops_dataset_status_options_init': 'status',
+    'mlops_dataset_status': 'status',
+    'mlops_dataset_status_next': 'status',
+    'mlops_dataset_status_iter_free': 'free',
+    'mlops_dataset_file_open': 'status',
+    'mlops_dataset_file_read': 'status',
+    'mlops_dataset_file_seek': 'status',
+    'mlops_dataset_file_size': 'value',
+    'mlops_dataset_reader_free': 'free',
+    'mlops_dataset_push': 'status',
+    'mlops_dataset_pull': 'status',
     'mlops_backend_register': 'status',
     'mlops_backend_unregister': 'status',
     'mlops_backend_new': 'status',
@@ -261,6 +820,138 @@ SIGNATURES = {
     'mlops_audit_iter_new': (c_int, [POINTER(c_void_p), c_void_p, c_int64]),
     'mlops_audit_next': (c_int, [POINTER(mlops_audit_entry), c_void_p]),
     'mlops_audit_iter_free': (None, [c_void_p]),
+    'mlops_run_status_name': (c_char_p, [c_int]),
+    'mlops_run_status_parse': (c_int, [POINTER(c_int), c_char_p]),
+    'mlops_runs_kv_next': (c_int, [POINTER(POINTER(mlops_runs_kv)), c_void_p]),
+    'mlops_runs_kv_iter_free': (None, [c_void_p]),
+    'mlops_experiment_create': (c_int, [POINTER(c_char), c_void_p, c_char_p, c_char_p]),
+    'mlops_experiment_get': (c_int, [POINTER(POINTER(mlops_experiment_info)), c_void_p, c_char_p]),
+    'mlops_experiment_get_by_name': (c_int, [POINTER(POINTER(mlops_experiment_info)), c_void_p, c_char_p]),
+    'mlops_experiment_info_free': (None, [POINTER(mlops_experiment_info)]),
+    'mlops_experiment_list_options_init': (c_int, [POINTER(mlops_experiment_list_options), c_uint]),
+    'mlops_experiment_list': (c_int, [POINTER(c_void_p), c_void_p, POINTER(mlops_experiment_list_options)]),
+    'mlops_experiment_next': (c_int, [POINTER(POINTER(mlops_experiment_info)), c_void_p]),
+    'mlops_experiment_iter_free': (None, [c_void_p]),
+    'mlops_experiment_rename': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_experiment_set_tag': (c_int, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    'mlops_experiment_delete_tag': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_experiment_delete': (c_int, [c_void_p, c_char_p]),
+    'mlops_experiment_restore': (c_int, [c_void_p, c_char_p]),
+    'mlops_run_options_init': (c_int, [POINTER(mlops_run_options), c_uint]),
+    'mlops_run_start': (c_int, [POINTER(c_void_p), c_void_p, POINTER(mlops_run_options)]),
+    'mlops_run_resume': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_run_id': (c_char_p, [c_void_p]),
+    'mlops_run_experiment_id': (c_char_p, [c_void_p]),
+    'mlops_run_name': (c_char_p, [c_void_p]),
+    'mlops_run_log_param': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_run_log_param_ex': (c_int, [c_void_p, c_char_p, c_char_p, c_uint32]),
+    'mlops_run_log_params': (c_int, [c_void_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t]),
+    'mlops_run_log_metric': (c_int, [c_void_p, c_char_p, c_double, c_int64, c_int64]),
+    'mlops_run_log_metrics': (c_int, [c_void_p, POINTER(c_char_p), POINTER(c_double), POINTER(c_int64), POINTER(c_int64), c_size_t]),
+    'mlops_run_log_metric_series': (c_int, [c_void_p, c_char_p, POINTER(c_double), POINTER(c_int64), POINTER(c_int64), c_size_t]),
+    'mlops_run_buffered': (c_size_t, [c_void_p]),
+    'mlops_run_flush': (c_int, [c_void_p]),
+    'mlops_run_set_tag': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_run_delete_tag': (c_int, [c_void_p, c_char_p]),
+    'mlops_run_set_note': (c_int, [c_void_p, c_char_p]),
+    'mlops_run_log_artifact': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_run_log_artifacts': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_run_log_artifact_data': (c_int, [c_void_p, c_char_p, c_void_p, c_size_t]),
+    'mlops_run_log_input': (c_int, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    'mlops_run_end': (c_int, [c_void_p, c_int]),
+    'mlops_run_free': (None, [c_void_p]),
+    'mlops_runs_get': (c_int, [POINTER(POINTER(mlops_run_info)), c_void_p, c_char_p]),
+    'mlops_run_info_free': (None, [POINTER(mlops_run_info)]),
+    'mlops_run_list_options_init': (c_int, [POINTER(mlops_run_list_options), c_uint]),
+    'mlops_runs_list': (c_int, [POINTER(c_void_p), c_void_p, POINTER(mlops_run_list_options)]),
+    'mlops_runs_next': (c_int, [POINTER(POINTER(mlops_run_info)), c_void_p]),
+    'mlops_run_iter_free': (None, [c_void_p]),
+    'mlops_runs_params': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_runs_param_get': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_char_p]),
+    'mlops_runs_tags': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_experiment_tags': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_runs_set_tag': (c_int, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    'mlops_runs_delete_tag': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_runs_log_param': (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, c_uint32]),
+    'mlops_runs_log_metric': (c_int, [c_void_p, c_char_p, c_char_p, c_double, c_int64, c_int64]),
+    'mlops_runs_set_terminated': (c_int, [c_void_p, c_char_p, c_int, c_int64]),
+    'mlops_runs_delete': (c_int, [c_void_p, c_char_p]),
+    'mlops_runs_restore': (c_int, [c_void_p, c_char_p]),
+    'mlops_runs_purge': (c_int, [POINTER(c_uint64), c_void_p, c_char_p, c_int64]),
+    'mlops_runs_metrics': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_metric_next': (c_int, [POINTER(POINTER(mlops_metric_summary)), c_void_p]),
+    'mlops_metric_iter_free': (None, [c_void_p]),
+    'mlops_runs_metric_get': (c_int, [POINTER(POINTER(mlops_metric_summary)), c_void_p, c_char_p, c_char_p]),
+    'mlops_metric_summary_free': (None, [POINTER(mlops_metric_summary)]),
+    'mlops_history_options_init': (c_int, [POINTER(mlops_history_options), c_uint]),
+    'mlops_runs_metric_history': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_char_p, POINTER(mlops_history_options)]),
+    'mlops_metric_history_count': (c_size_t, [c_void_p]),
+    'mlops_metric_history_steps': (POINTER(c_int64), [c_void_p]),
+    'mlops_metric_history_timestamps': (POINTER(c_int64), [c_void_p]),
+    'mlops_metric_history_values': (POINTER(c_double), [c_void_p]),
+    'mlops_metric_history_free': (None, [c_void_p]),
+    'mlops_runs_artifacts': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_char_p]),
+    'mlops_artifact_next': (c_int, [POINTER(POINTER(mlops_artifact_info)), c_void_p]),
+    'mlops_artifact_iter_free': (None, [c_void_p]),
+    'mlops_runs_artifact_restore': (c_int, [c_void_p, c_char_p, c_char_p, c_char_p]),
+    'mlops_runs_artifact_open': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_char_p]),
+    'mlops_runs_inputs': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_input_next': (c_int, [POINTER(POINTER(mlops_run_input)), c_void_p]),
+    'mlops_input_iter_free': (None, [c_void_p]),
+    'mlops_run_search_options_init': (c_int, [POINTER(mlops_run_search_options), c_uint]),
+    'mlops_runs_search': (c_int, [POINTER(c_void_p), c_void_p, POINTER(mlops_run_search_options)]),
+    'mlops_run_search_next': (c_int, [POINTER(POINTER(mlops_run_row)), c_void_p]),
+    'mlops_run_search_next_page_token': (c_char_p, [c_void_p]),
+    'mlops_run_search_free': (None, [c_void_p]),
+    'mlops_run_compare_options_init': (c_int, [POINTER(mlops_run_compare_options), c_uint]),
+    'mlops_runs_compare': (c_int, [POINTER(c_void_p), c_void_p, POINTER(c_char_p), c_size_t, POINTER(mlops_run_compare_options)]),
+    'mlops_run_compare_n_runs': (c_size_t, [c_void_p]),
+    'mlops_run_compare_n_columns': (c_size_t, [c_void_p]),
+    'mlops_run_compare_run': (c_int, [POINTER(POINTER(mlops_run_info)), c_void_p, c_size_t]),
+    'mlops_run_compare_column': (c_int, [POINTER(POINTER(mlops_compare_column)), c_void_p, c_size_t]),
+    'mlops_run_compare_cell': (c_int, [POINTER(POINTER(mlops_compare_cell)), c_void_p, c_size_t, c_size_t]),
+    'mlops_run_compare_free': (None, [c_void_p]),
+    'mlops_mlflow_options_init': (c_int, [POINTER(mlops_mlflow_options), c_uint]),
+    'mlops_runs_export_mlflow': (c_int, [POINTER(mlops_mlflow_stats), c_void_p, c_char_p, POINTER(mlops_mlflow_options)]),
+    'mlops_runs_import_mlflow': (c_int, [POINTER(mlops_mlflow_stats), c_void_p, c_char_p, POINTER(mlops_mlflow_options)]),
+    'mlops_dataset_change_name': (c_char_p, [c_int]),
+    'mlops_dataset_commit_options_init': (c_int, [POINTER(mlops_dataset_commit_options), c_uint]),
+    'mlops_dataset_commit': (c_int, [POINTER(c_char), POINTER(mlops_dataset_commit_stats), c_void_p, c_char_p, c_char_p, POINTER(mlops_dataset_commit_options)]),
+    'mlops_dataset_resolve': (c_int, [POINTER(c_char), c_void_p, c_char_p]),
+    'mlops_dataset_version_get': (c_int, [POINTER(POINTER(mlops_dataset_version_info)), c_void_p, c_char_p]),
+    'mlops_dataset_version_info_free': (None, [POINTER(mlops_dataset_version_info)]),
+    'mlops_dataset_log': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_size_t]),
+    'mlops_dataset_log_next': (c_int, [POINTER(POINTER(mlops_dataset_version_info)), c_void_p]),
+    'mlops_dataset_version_iter_free': (None, [c_void_p]),
+    'mlops_dataset_list': (c_int, [POINTER(c_void_p), c_void_p]),
+    'mlops_dataset_list_next': (c_int, [POINTER(POINTER(mlops_dataset_info)), c_void_p]),
+    'mlops_dataset_iter_free': (None, [c_void_p]),
+    'mlops_dataset_files': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_dataset_files_next': (c_int, [POINTER(POINTER(mlops_dataset_file)), c_void_p]),
+    'mlops_dataset_file_iter_free': (None, [c_void_p]),
+    'mlops_dataset_tag': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_dataset_untag': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_dataset_ref_set': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_dataset_ref_delete': (c_int, [c_void_p, c_char_p, c_char_p]),
+    'mlops_dataset_refs': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
+    'mlops_dataset_refs_next': (c_int, [POINTER(POINTER(mlops_dataset_ref)), c_void_p]),
+    'mlops_dataset_ref_iter_free': (None, [c_void_p]),
+    'mlops_dataset_diff_new': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_char_p]),
+    'mlops_dataset_diff_next': (c_int, [POINTER(POINTER(mlops_dataset_diff_entry)), c_void_p]),
+    'mlops_dataset_diff_free': (None, [c_void_p]),
+    'mlops_dataset_checkout_options_init': (c_int, [POINTER(mlops_dataset_checkout_options), c_uint]),
+    'mlops_dataset_checkout': (c_int, [POINTER(mlops_dataset_checkout_stats), c_void_p, c_char_p, c_char_p, POINTER(mlops_dataset_checkout_options)]),
+    'mlops_dataset_status_options_init': (c_int, [POINTER(mlops_dataset_status_options), c_uint]),
+    'mlops_dataset_status': (c_int, [POINTER(c_void_p), POINTER(mlops_dataset_status_counts), c_void_p, c_char_p, c_char_p, POINTER(mlops_dataset_status_options)]),
+    'mlops_dataset_status_next': (c_int, [POINTER(POINTER(mlops_dataset_status_entry)), c_void_p]),
+    'mlops_dataset_status_iter_free': (None, [c_void_p]),
+    'mlops_dataset_file_open': (c_int, [POINTER(c_void_p), c_void_p, c_char_p, c_char_p]),
+    'mlops_dataset_file_read': (c_int, [POINTER(c_size_t), c_void_p, c_void_p, c_size_t]),
+    'mlops_dataset_file_seek': (c_int, [c_void_p, c_uint64]),
+    'mlops_dataset_file_size': (c_uint64, [c_void_p]),
+    'mlops_dataset_reader_free': (None, [c_void_p]),
+    'mlops_dataset_push': (c_int, [POINTER(mlops_dataset_transfer_stats), c_void_p, c_void_p, c_char_p]),
+    'mlops_dataset_pull': (c_int, [POINTER(mlops_dataset_transfer_stats), c_void_p, c_void_p, c_char_p]),
     'mlops_backend_register': (c_int, [c_char_p, mlops_backend_factory, c_void_p]),
     'mlops_backend_unregister': (c_int, [c_char_p]),
     'mlops_backend_new': (c_int, [POINTER(POINTER(mlops_backend)), c_char_p, c_char_p, c_int]),
@@ -268,15 +959,19 @@ SIGNATURES = {
 }
 
 
-def bind(lib):
+def bind(lib, on_missing=None):
     """Set argtypes and restype of every libmlops function on lib (a ctypes.CDLL) and return lib.
 
-    Raises AttributeError naming the functions the loaded library does not export.
+    A function the loaded library does not export is replaced by on_missing(name) when given (a callable
+    raising a clear error), else AttributeError names every missing function.
     """
     missing = [name for name in SIGNATURES if not hasattr(lib, name)]
-    if missing:
+    if missing and on_missing is None:
         raise AttributeError("libmlops at %s lacks %s" % (getattr(lib, "_name", "?"), ", ".join(missing)))
     for name, (restype, argtypes) in SIGNATURES.items():
+        if name in missing:
+            setattr(lib, name, on_missing(name))
+            continue
         fn = getattr(lib, name)
         fn.restype = restype
         fn.argtypes = argtypes

@@ -1,0 +1,3 @@
+module libmlops.dev/mlops
+
+go 1.24
