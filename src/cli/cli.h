@@ -57,6 +57,7 @@ void cli_json_bool(cli_json *j, bool v);
 void cli_json_null(cli_json *j);
 void cli_json_raw(cli_json *j, const char *json);   /* text that is already JSON */
 void cli_json_end(cli_json *j);                      /* final newline */
+bool cli_utf8_valid(const char *s, size_t n);        /* n bytes of valid UTF-8 without NUL */
 
 /* A top-level command. run() gets argv with argv[0] = the command name; it parses its own options
  * (getopt_long, with "+" so that sub-commands see their own options) and handles --help itself. */
@@ -68,5 +69,31 @@ typedef struct cli_command {
 
 /* Module commands live in cmd_<name>.c, are declared here and listed in main.c's table. */
 extern const cli_command cli_cmd_init, cli_cmd_info, cli_cmd_verify, cli_cmd_gc, cli_cmd_object;
+/* Declared ahead for the module files; each is listed in main.c's table by the file that defines it. */
+extern const cli_command cli_cmd_runs, cli_cmd_experiments, cli_cmd_data;
+
+/* ---- More shared helpers (cli_common.c) ---- */
+
+/*
+ * Run the sub-command of a command group ("mlops object put ..."): argv[0] is the group name, argv[1] the
+ * sub-command. subs is an array ended by an entry whose name is NULL. Prints the group's help (usage line plus
+ * the sub-commands with their summaries) for --help, and a usage error for a missing or unknown sub-command.
+ * The sub-command's run() gets argv with argv[0] = the sub-command name.
+ */
+int cli_run_subcommand(cli_ctx *ctx, const char *group, const char *usage, const cli_command *subs,
+                       int argc, char **argv);
+
+/* Parse a whole decimal integer; returns false (and sets nothing) when s is not one or is out of range. */
+bool cli_parse_int64(int64_t *out, const char *s);
+
+/*
+ * Reset getopt for a (sub-)command's own parsing: GNU getopt re-initializes when optind is 0, and opterr = 0
+ * leaves the messages to cli_bad_option(). Use an optstring starting with "+:".
+ */
+void cli_getopt_reset(void);
+
+/* Print the usage error for what getopt_long returned ('?' unknown option, ':' missing argument) and return
+ * CLI_USAGE. */
+int cli_bad_option(const char *cmd, int ret, char **argv);
 
 #endif

@@ -1,0 +1,43 @@
+/* The example of README.md (kept identical by tests/api/check_readme.py): open, put, get, verify. */
+#include <mlops/mlops.h>
+#include <stdio.h>
+#include <string.h>
+
+static int fail(const char *what)
+{
+	const mlops_error *e = mlops_error_last();
+
+	fprintf(stderr, "%s: %s [%s]\n", what, e->message, mlops_error_name(e->code));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = argc > 1 ? argv[1] : "example-store";
+	const char text[] = "hello, libmlops";
+	mlops_verify_stats stats = MLOPS_VERIFY_STATS_INIT;
+	char id[MLOPS_OID_BUFSIZE];
+	mlops_store *store = NULL;
+	void *data = NULL;
+	size_t size = 0;
+	int rc = 1;
+
+	if (mlops_store_open(&store, path, NULL) < 0) /* creates the store if needed */
+		return fail("open");
+	if (mlops_object_put(id, store, text, strlen(text)) < 0) {
+		fail("put");
+	} else if (mlops_object_pin(store, "example/hello", id) < 0) { /* gc keeps pinned objects */
+		fail("pin");
+	} else if (mlops_object_get(&data, &size, store, id) < 0) {
+		fail("get");
+	} else if (mlops_store_verify(&stats, NULL, store) < 0) {
+		fail("verify");
+	} else {
+		printf("%s: %zu bytes, %llu objects checked, %llu corrupt\n", id, size,
+		       (unsigned long long)stats.objects_checked, (unsigned long long)stats.objects_corrupt);
+		rc = size == strlen(text) && memcmp(data, text, size) == 0 && stats.objects_corrupt == 0 ? 0 : 1;
+	}
+	mlops_free(data);
+	mlops_store_free(store);
+	return rc;
+}
