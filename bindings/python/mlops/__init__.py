@@ -11,7 +11,7 @@ system. The ctypes declarations in mlops._ffi are generated from the C headers b
 from __future__ import annotations
 
 from . import _ffi
-from ._lib import lib as _lib, library_path
+from ._lib import lib as _library, library_path
 from .backend import (BUILTIN_BACKENDS, Backend, BackendInstance, DictBackend, new_backend, register_backend,
                       unregister_backend)
 from .errors import (BusyError, ConflictError, CorruptError, ExistsError, InvalidError, IOError_, MlopsError,
@@ -38,28 +38,28 @@ SYNC_OFF = _ffi.MLOPS_SYNC_OFF
 
 def version() -> str:
 	"""The version string of the loaded C library."""
-	return _lib().mlops_version_string().decode()
+	return _library().mlops_version_string().decode()
 
 
 def version_number() -> int:
 	"""MLOPS_VERSION_NUMBER of the loaded C library (major * 10000 + minor * 100 + patch)."""
-	return _lib().mlops_version_number()
+	return _library().mlops_version_number()
 
 
 def error_name(code: int) -> str:
 	"""The C name of an error code, such as "MLOPS_ENOTFOUND"."""
-	return _lib().mlops_error_name(code).decode()
+	return _library().mlops_error_name(code).decode()
 
 
 def last_error() -> tuple:
 	"""(code, message) of the calling thread's last libmlops error; (0, "") when none was recorded."""
-	e = _lib().mlops_error_last().contents
+	e = _library().mlops_error_last().contents
 	return e.code, (e.message or b"").decode("utf-8", "replace")
 
 
 def clear_error() -> None:
 	"""Forget the calling thread's last libmlops error."""
-	_lib().mlops_error_clear()
+	_library().mlops_error_clear()
 
 
 __all__ = [
