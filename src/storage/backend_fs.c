@@ -47,6 +47,7 @@ typedef struct fs_backend {
 	                            manifest that lists them */
 	size_t norder, order_cap;
 	uint64_t pending_bytes;
+	uint8_t have_dir[256 / 8]; /* fan-out directories known to exist: saves a mkdirat per blob */
 } fs_backend;
 
 static int check_key(const char *key)
@@ -101,28 +102,50 @@ static int ensure_fanout(fs_backend *f, const char *key, bool *created)
 {
 	char dir[3] = {key[0], key[1], '\0'};
 	*created = false;
+	unsigned idx = 0;
+	sscanf(dir, "%2x", &idx);
+	uint8_t bit = (uint8_t)(1u << (idx & 7));
+	if (f->have_dir[idx >> 3] & bit)
+		return 0;
 	if (mkdirat(f->rootfd, dir, 0755) == 0) {
 		*created = true;
+		f->have_dir[idx >> 3] |= bit;
 		return 0;
 	}
-	if (errno == EEXIST)
+	if (errno == EEXIST) {
+		f->have_dir[idx >> 3] |= bit;
 		return 0;
+	}
 	return mlops__error_errno(errno, "fs backend: cannot create directory '%s/%s'", f->root, dir);
 }
 
-/* Rename a temp file to the blob's final name; with sync, make the directory entries durable. */
-static int place(fs_backend *f, const char *tmp, const char *key, bool sync)
+/* Rename a temp file to its blob's final name, creating the fan-out directory when needed. */
+static int rename_into(fs_backend *f, const char *tmp, const char *key, bool *created)
 {
 	char rel[MLOPS_OID_BUFSIZE + 1];
 	rel_path(rel, key);
+	for (int attempt = 0;; attempt++) {
+		int rc = ensure_fanout(f, key, created);
+		if (rc)
+			return rc;
+		if (renameat(f->rootfd, tmp, f->rootfd, rel) == 0)
+			return 0;
+		if (errno != ENOENT || attempt > 0)
+			break;
+		/* The fan-out directory was removed behind our back: forget it and create it again. */
+		unsigned idx = 0;
+		sscanf(key, "%2x", &idx);
+		f->have_dir[(idx & 0xff) >> 3] &= (uint8_t)~(1u << (idx & 7));
+	}
+	return mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s/%s'", f->root, tmp, f->root, rel);
+}
+
+/* Put a temp file in place; with sync, make the directory entries durable. */
+static int place(fs_backend *f, const char *tmp, const char *key, bool sync)
+{
 	bool created;
-	int rc = ensure_fanout(f, key, &created);
-	if (rc)
-		return rc;
-	if (renameat(f->rootfd, tmp, f->rootfd, rel) != 0)
-		return mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s/%s'", f->root, tmp, f->root,
-		                          rel);
-	if (sync) {
+	int rc = rename_into(f, tmp, key, &created);
+	if (!rc && sync) {
 		char dir[3] = {key[0], key[1], '\0'};
 		rc = fsync_at(f, dir);
 		if (!rc && created)
@@ -467,18 +490,11 @@ static int fs_flush(mlops_backend *b)
 		pending_blob *p = f->order[done];
 		if (p->removed)
 			continue;
-		char rel[MLOPS_OID_BUFSIZE + 1];
-		rel_path(rel, p->key);
 		bool created;
-		rc = ensure_fanout(f, p->key, &created);
+		rc = rename_into(f, p->tmp, p->key, &created);
 		if (rc)
 			break;
 		root_dirty |= created;
-		if (renameat(f->rootfd, p->tmp, f->rootfd, rel) != 0) {
-			rc = mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s/%s'", f->root, p->tmp,
-			                        f->root, rel);
-			break;
-		}
 		unsigned idx = 0;
 		sscanf(p->key, "%2x", &idx);
 		touched[idx & 0xff] = true;

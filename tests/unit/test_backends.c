@@ -314,6 +314,25 @@ static void test_fs_immediate_modes(void **state)
 	free(tmp);
 }
 
+/* A fan-out directory removed behind the backend's back (by hand, or by a cleanup) is created again. */
+static void test_fs_fanout_recreated(void **state)
+{
+	fixture *f = *state;
+	mlops_backend *b = f->b;
+	th_ok(b->write(b, K1, "one", 3));
+	th_ok(b->flush(b));
+	char *p1 = blob_path(f, K1);
+	char *dir = mlops__path_join(f->location, "00");
+	assert_int_equal(unlink(p1), 0);
+	assert_int_equal(rmdir(dir), 0);
+	th_ok(b->write(b, "00aa2233445566778899aabbccddeeff", "two", 3));
+	th_ok(b->flush(b));
+	expect_blob(b, "00aa2233445566778899aabbccddeeff", "two", 3);
+	assert_true(path_exists(dir));
+	free(p1);
+	free(dir);
+}
+
 static void test_fs_layout_and_temps(void **state)
 {
 	fixture *f = *state;
@@ -509,6 +528,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fs_immediate_modes, setup_fs_full, teardown),
 		cmocka_unit_test_setup_teardown(test_fs_immediate_modes, setup_fs_off, teardown),
 		cmocka_unit_test_setup_teardown(test_fs_layout_and_temps, setup_fs, teardown),
+		cmocka_unit_test_setup_teardown(test_fs_fanout_recreated, setup_fs, teardown),
+		cmocka_unit_test_setup_teardown(test_fs_fanout_recreated, setup_fs_off, teardown),
 		cmocka_unit_test(test_fs_bad_location),
 		cmocka_unit_test_setup_teardown(test_sqlite_batching, setup_sqlite, teardown),
 		cmocka_unit_test(test_registry),
