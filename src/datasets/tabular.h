@@ -138,9 +138,10 @@ void mlops_datasets__hll_init(mlops_datasets__hll *h);
 void mlops_datasets__hll_add(mlops_datasets__hll *h, uint64_t hash);
 double mlops_datasets__hll_estimate(const mlops_datasets__hll *h);
 
-/* Space-saving frequent items (k counters): any value with frequency > rows/k is kept; a kept count
- * over-estimates by at most err (reported). Values are keyed by a 64-bit hash of the full text; at most
- * MLOPS_DATASETS__TOP_VALUE_MAX bytes of each value are kept for display. */
+/* Frequent items (Misra-Gries with median purges, k counters): any value with frequency > 2*rows/k is kept; a kept
+ * count is a lower bound and the true count lies in [count, count + err]; exact (err = 0) while at most k distinct
+ * values were seen. Values are keyed by a 64-bit hash of the full text; at most MLOPS_DATASETS__TOP_VALUE_MAX
+ * bytes of each value are kept for display. */
 #define MLOPS_DATASETS__TOP_K 64
 #define MLOPS_DATASETS__TOP_VALUE_MAX 256
 typedef struct mlops_datasets__topk mlops_datasets__topk;
