@@ -17,6 +17,8 @@ static const cli_command *const commands[] = {
 	&cli_cmd_gc,
 	&cli_cmd_object,
 	/* Module commands: add one line here per command, e.g. "&cli_cmd_runs," (declared in cli.h). */
+	&cli_cmd_experiments,
+	&cli_cmd_runs,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -176,7 +176,7 @@ const char *mlops_runs__view_sql(int view)
 	case 0:
 	case MLOPS_VIEW_ACTIVE_ONLY: return "lifecycle = 0";
 	case MLOPS_VIEW_DELETED_ONLY: return "lifecycle = 1";
-	case MLOPS_VIEW_ALL: return "1 = 1";
+	case MLOPS_VIEW_ALL: return "lifecycle IN (0, 1)";
 	default: return NULL;
 	}
 }

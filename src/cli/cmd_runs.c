@@ -1,0 +1,562 @@
+/*
+ * 'mlops runs': list, show, delete, restore and purge runs, and print a metric's history (public API only).
+ * The query sub-commands (search, compare, export, import) live in cmd_runs_query.c and are listed in the
+ * table at the end of this file.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_EXPERIMENTS 64
+
+static void fmt_time(char out[32], int64_t ms)
+{
+	if (ms <= 0) {
+		snprintf(out, 32, "-");
+		return;
+	}
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_info(cli_json *j, const mlops_run_info *r)
+{
+	cli_json_begin_object(j);
+	cli_json_key(j, "run_id");
+	cli_json_string(j, r->run_id);
+	cli_json_key(j, "run_name");
+	cli_json_string(j, r->run_name);
+	cli_json_key(j, "experiment_id");
+	cli_json_string(j, r->experiment_id);
+	cli_json_key(j, "user_id");
+	cli_json_string(j, r->user);
+	cli_json_key(j, "status");
+	cli_json_string(j, mlops_run_status_name(r->status));
+	cli_json_key(j, "start_time");
+	cli_json_int(j, r->start_ms);
+	cli_json_key(j, "end_time");
+	if (r->end_ms)
+		cli_json_int(j, r->end_ms);
+	else
+		cli_json_null(j);
+	cli_json_key(j, "lifecycle_stage");
+	cli_json_string(j, r->deleted ? "deleted" : "active");
+	cli_json_key(j, "parent_run_id");
+	cli_json_string(j, r->parent_run_id);
+	cli_json_end_object(j);
+}
+
+static int help_only(const char *cmd, const char *usage, int min, int max, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return CLI_OK;
+		}
+		return cli_bad_option(cmd, c, argv);
+	}
+	if (argc - optind < min)
+		return cli_usage(cmd, "missing argument");
+	if (argc - optind > max)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + max]);
+	return -1;
+}
+
+/* ---- list ---- */
+
+static const char list_usage[] =
+	"Usage: mlops [--store DIR] runs list [--experiment ID]... [--all | --deleted] [--limit N]\n"
+	"\n"
+	"List runs, newest first. Filters and ordering on params and metrics: 'mlops runs search'.\n"
+	"\n"
+	"Options:\n"
+	"  --experiment ID   only runs of this experiment (repeatable; default: all experiments)\n"
+	"  --all             active and deleted runs\n"
+	"  --deleted         deleted runs only\n"
+	"  --limit N         at most N runs\n"
+	"\n"
+	"With --json: an array of {\"run_id\", \"run_name\", \"experiment_id\", \"user_id\", \"status\", \"start_time\",\n"
+	"\"end_time\", \"lifecycle_stage\", \"parent_run_id\"} (times in ms since the epoch).\n";
+
+static int list_run(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"experiment", required_argument, NULL, 'e'},
+		{"all", no_argument, NULL, 'a'},
+		{"deleted", no_argument, NULL, 'd'},
+		{"limit", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *exps[MAX_EXPERIMENTS];
+	mlops_run_list_options lo = MLOPS_RUN_LIST_OPTIONS_INIT;
+	int64_t limit;
+	int c;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (lo.n_experiment_ids == MAX_EXPERIMENTS)
+				return cli_usage("runs list", "at most %d --experiment options", MAX_EXPERIMENTS);
+			exps[lo.n_experiment_ids++] = optarg;
+			break;
+		case 'a': lo.view = MLOPS_VIEW_ALL; break;
+		case 'd': lo.view = MLOPS_VIEW_DELETED_ONLY; break;
+		case 'l':
+			if (!cli_parse_int64(&limit, optarg) || limit <= 0)
+				return cli_usage("runs list", "--limit needs a positive number, not '%s'", optarg);
+			lo.limit = (size_t)limit;
+			break;
+		case 'h': fputs(list_usage, stdout); return CLI_OK;
+		default: return cli_bad_option("runs list", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage("runs list", "unexpected argument '%s'", argv[optind]);
+	if (lo.n_experiment_ids)
+		lo.experiment_ids = exps;
+	mlops_store *store = cli_store(ctx);
+	if (store == NULL)
+		return CLI_FAIL;
+	mlops_run_iter *it;
+	if (mlops_runs_list(&it, store, &lo) < 0)
+		return cli_fail("runs list");
+	cli_json j;
+	if (ctx->json) {
+		cli_json_init(&j, stdout);
+		cli_json_begin_array(&j);
+	} else {
+		printf("%-32s %-4s %-9s %-20s %s\n", "RUN_ID", "EXP", "STATUS", "START", "NAME");
+	}
+	const mlops_run_info *r;
+	int rc;
+	while ((rc = mlops_runs_next(&r, it)) == 0) {
+		if (ctx->json) {
+			json_info(&j, r);
+		} else {
+			char start[32];
+			fmt_time(start, r->start_ms);
+			printf("%-32s %-4s %-9s %-20s %s%s\n", r->run_id, r->experiment_id, mlops_run_status_name(r->status),
+			       start, r->run_name, r->deleted ? " (deleted)" : "");
+		}
+	}
+	mlops_run_iter_free(it);
+	if (ctx->json) {
+		cli_json_end_array(&j);
+		cli_json_end(&j);
+	}
+	return rc == MLOPS_ITEROVER ? CLI_OK : cli_fail("runs list");
+}
+
+/* ---- show ---- */
+
+static const char show_usage[] =
+	"Usage: mlops [--store DIR] runs show RUN_ID\n"
+	"\n"
+	"Print a run: info, params, metrics (last, min, max, count, steps), tags, artifacts and inputs.\n"
+	"\n"
+	"With --json: {\"info\": {...as in 'runs list'}, \"data\": {\"params\": {k: v}, \"metrics\": {k: {\"last\",\n"
+	"\"step\", \"timestamp\", \"min\", \"max\", \"count\", \"first_step\"}}, \"tags\": {k: v}}, \"artifacts\":\n"
+	"[{\"path\", \"object_id\", \"size\", \"mode\"}], \"inputs\": [{\"kind\", \"id\", \"context\"}]}.\n";
+
+static int show_kv(cli_ctx *ctx, cli_json *j, mlops_runs_kv_iter *it, const char *title)
+{
+	const mlops_runs_kv *kv;
+	int rc;
+	if (ctx->json)
+		cli_json_begin_object(j);
+	else
+		printf("%s:\n", title);
+	while ((rc = mlops_runs_kv_next(&kv, it)) == 0) {
+		if (ctx->json) {
+			cli_json_key(j, kv->key);
+			cli_json_string(j, kv->value);
+		} else {
+			printf("  %-30s %s\n", kv->key, kv->value);
+		}
+	}
+	if (ctx->json)
+		cli_json_end_object(j);
+	mlops_runs_kv_iter_free(it);
+	return rc == MLOPS_ITEROVER ? 0 : rc;
+}
+
+static int show_run(cli_ctx *ctx, int argc, char **argv)
+{
+	int rc = help_only("runs show", show_usage, 1, 1, argc, argv);
+	if (rc >= 0)
+		return rc;
+	const char *id = argv[optind];
+	mlops_store *store = cli_store(ctx);
+	if (store == NULL)
+		return CLI_FAIL;
+	mlops_run_info *info;
+	mlops_runs_kv_iter *params = NULL, *tags = NULL;
+	mlops_metric_iter *metrics = NULL;
+	mlops_artifact_iter *arts = NULL;
+	mlops_input_iter *inputs = NULL;
+	if (mlops_runs_get(&info, store, id) < 0)
+		return cli_fail("runs show");
+	if (mlops_runs_params(&params, store, id) < 0 || mlops_runs_tags(&tags, store, id) < 0 ||
+	    mlops_runs_metrics(&metrics, store, id) < 0 || mlops_runs_artifacts(&arts, store, id, NULL) < 0 ||
+	    mlops_runs_inputs(&inputs, store, id) < 0) {
+		rc = cli_fail("runs show");
+		mlops_runs_kv_iter_free(params);
+		mlops_runs_kv_iter_free(tags);
+		mlops_metric_iter_free(metrics);
+		mlops_artifact_iter_free(arts);
+		mlops_input_iter_free(inputs);
+		mlops_run_info_free(info);
+		return rc;
+	}
+	cli_json j;
+	char t1[32], t2[32];
+	if (ctx->json) {
+		cli_json_init(&j, stdout);
+		cli_json_begin_object(&j);
+		cli_json_key(&j, "info");
+		json_info(&j, info);
+		cli_json_key(&j, "data");
+		cli_json_begin_object(&j);
+		cli_json_key(&j, "params");
+	} else {
+		fmt_time(t1, info->start_ms);
+		fmt_time(t2, info->end_ms);
+		printf("run %s '%s'\n  experiment %s, %s%s, user %s\n  start %s, end %s\n", info->run_id, info->run_name,
+		       info->experiment_id, mlops_run_status_name(info->status), info->deleted ? " (deleted)" : "",
+		       info->user, t1, t2);
+		if (info->parent_run_id)
+			printf("  parent %s\n", info->parent_run_id);
+	}
+	rc = show_kv(ctx, &j, params, "params");
+	const mlops_metric_summary *m;
+	if (ctx->json) {
+		cli_json_key(&j, "metrics");
+		cli_json_begin_object(&j);
+	} else {
+		printf("metrics:%s\n", "");
+		printf("  %-30s %-14s %-8s %-14s %-14s %s\n", "KEY", "LAST", "STEP", "MIN", "MAX", "COUNT");
+	}
+	int mrc;
+	while ((mrc = mlops_metric_next(&m, metrics)) == 0) {
+		if (ctx->json) {
+			cli_json_key(&j, m->key);
+			cli_json_begin_object(&j);
+			cli_json_key(&j, "last");
+			cli_json_double(&j, m->last);
+			cli_json_key(&j, "step");
+			cli_json_int(&j, m->last_step);
+			cli_json_key(&j, "timestamp");
+			cli_json_int(&j, m->last_timestamp_ms);
+			cli_json_key(&j, "min");
+			cli_json_double(&j, m->min);
+			cli_json_key(&j, "max");
+			cli_json_double(&j, m->max);
+			cli_json_key(&j, "count");
+			cli_json_uint(&j, m->count);
+			cli_json_key(&j, "first_step");
+			cli_json_int(&j, m->first_step);
+			cli_json_end_object(&j);
+		} else {
+			printf("  %-30s %-14.6g %-8lld %-14.6g %-14.6g %llu\n", m->key, m->last, (long long)m->last_step,
+			       m->min, m->max, (unsigned long long)m->count);
+		}
+	}
+	mlops_metric_iter_free(metrics);
+	if (ctx->json) {
+		cli_json_end_object(&j);
+		cli_json_key(&j, "tags");
+	}
+	int trc = show_kv(ctx, &j, tags, "tags");
+	const mlops_artifact_info *a;
+	if (ctx->json) {
+		cli_json_end_object(&j);
+		cli_json_key(&j, "artifacts");
+		cli_json_begin_array(&j);
+	} else {
+		printf("artifacts:\n");
+	}
+	int arc;
+	while ((arc = mlops_artifact_next(&a, arts)) == 0) {
+		if (ctx->json) {
+			cli_json_begin_object(&j);
+			cli_json_key(&j, "path");
+			cli_json_string(&j, a->path);
+			cli_json_key(&j, "object_id");
+			cli_json_string(&j, a->object_id);
+			cli_json_key(&j, "size");
+			cli_json_uint(&j, a->size);
+			cli_json_key(&j, "mode");
+			cli_json_uint(&j, a->mode);
+			cli_json_end_object(&j);
+		} else {
+			printf("  %-40s %10llu  %04o  %s\n", a->path, (unsigned long long)a->size, (unsigned)a->mode,
+			       a->object_id);
+		}
+	}
+	mlops_artifact_iter_free(arts);
+	const mlops_run_input *in;
+	if (ctx->json) {
+		cli_json_end_array(&j);
+		cli_json_key(&j, "inputs");
+		cli_json_begin_array(&j);
+	} else {
+		printf("inputs:\n");
+	}
+	int irc;
+	while ((irc = mlops_input_next(&in, inputs)) == 0) {
+		if (ctx->json) {
+			cli_json_begin_object(&j);
+			cli_json_key(&j, "kind");
+			cli_json_string(&j, in->kind);
+			cli_json_key(&j, "id");
+			cli_json_string(&j, in->id);
+			cli_json_key(&j, "context");
+			cli_json_string(&j, in->context);
+			cli_json_end_object(&j);
+		} else {
+			printf("  %-16s %s%s%s\n", in->kind, in->id, in->context ? "  " : "", in->context ? in->context : "");
+		}
+	}
+	mlops_input_iter_free(inputs);
+	if (ctx->json) {
+		cli_json_end_array(&j);
+		cli_json_end_object(&j);
+		cli_json_end(&j);
+	}
+	mlops_run_info_free(info);
+	if (rc || trc || mrc != MLOPS_ITEROVER || arc != MLOPS_ITEROVER || irc != MLOPS_ITEROVER)
+		return cli_fail("runs show");
+	return CLI_OK;
+}
+
+/* ---- delete, restore, purge ---- */
+
+static const char delete_usage[] =
+	"Usage: mlops [--store DIR] runs delete RUN_ID\n"
+	"\n"
+	"Soft-delete a run: it leaves the listings and refuses writes; 'runs restore' brings it back and\n"
+	"'runs purge' removes it for good. With --json: {\"run_id\", \"lifecycle_stage\"}.\n";
+
+static const char restore_usage[] =
+	"Usage: mlops [--store DIR] runs restore RUN_ID\n"
+	"\n"
+	"Restore a soft-deleted run. With --json: {\"run_id\", \"lifecycle_stage\"}.\n";
+
+static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool del, int argc, char **argv)
+{
+	int rc = help_only(cmd, usage, 1, 1, argc, argv);
+	if (rc >= 0)
+		return rc;
+	const char *id = argv[optind];
+	mlops_store *store = cli_store(ctx);
+	if (store == NULL)
+		return CLI_FAIL;
+	if ((del ? mlops_runs_delete(store, id) : mlops_runs_restore(store, id)) < 0)
+		return cli_fail(cmd);
+	if (ctx->json) {
+		cli_json j;
+		cli_json_init(&j, stdout);
+		cli_json_begin_object(&j);
+		cli_json_key(&j, "run_id");
+		cli_json_string(&j, id);
+		cli_json_key(&j, "lifecycle_stage");
+		cli_json_string(&j, del ? "deleted" : "active");
+		cli_json_end_object(&j);
+		cli_json_end(&j);
+	} else {
+		printf("%s run %s\n", del ? "deleted" : "restored", id);
+	}
+	return CLI_OK;
+}
+
+static int delete_run(cli_ctx *ctx, int argc, char **argv)
+{
+	return state_change(ctx, "runs delete", delete_usage, true, argc, argv);
+}
+
+static int restore_run(cli_ctx *ctx, int argc, char **argv)
+{
+	return state_change(ctx, "runs restore", restore_usage, false, argc, argv);
+}
+
+static const char purge_usage[] =
+	"Usage: mlops [--store DIR] runs purge [--older-than SECONDS] [RUN_ID]\n"
+	"\n"
+	"Remove soft-deleted runs for good (all of them, or those deleted more than SECONDS ago, or the one\n"
+	"given). Their artifacts become garbage that 'mlops gc' reclaims. With --json: {\"purged\": N}.\n";
+
+static int purge_run(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"older-than", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int64_t older = 0;
+	int c;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!cli_parse_int64(&older, optarg) || older < 0 || older > INT64_MAX / 1000)
+				return cli_usage("runs purge", "--older-than needs a number of seconds, not '%s'", optarg);
+			break;
+		case 'h': fputs(purge_usage, stdout); return CLI_OK;
+		default: return cli_bad_option("runs purge", c, argv);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage("runs purge", "unexpected argument '%s'", argv[optind + 1]);
+	mlops_store *store = cli_store(ctx);
+	if (store == NULL)
+		return CLI_FAIL;
+	uint64_t n = 0;
+	if (mlops_runs_purge(&n, store, optind < argc ? argv[optind] : NULL, older * 1000) < 0)
+		return cli_fail("runs purge");
+	if (ctx->json) {
+		cli_json j;
+		cli_json_init(&j, stdout);
+		cli_json_begin_object(&j);
+		cli_json_key(&j, "purged");
+		cli_json_uint(&j, n);
+		cli_json_end_object(&j);
+		cli_json_end(&j);
+	} else {
+		printf("purged %llu run%s\n", (unsigned long long)n, n == 1 ? "" : "s");
+	}
+	return CLI_OK;
+}
+
+/* ---- metric-history ---- */
+
+static const char history_usage[] =
+	"Usage: mlops [--store DIR] runs metric-history [--from STEP] [--to STEP] [--max-points N] RUN_ID KEY\n"
+	"\n"
+	"Print the points of metric KEY of a run, ordered by step: 'step timestamp_ms value' per line.\n"
+	"\n"
+	"Options:\n"
+	"  --from STEP, --to STEP  only steps in this range (inclusive)\n"
+	"  --max-points N          downsample to at most N points, keeping each bucket's min and max\n"
+	"\n"
+	"With --json: {\"run_id\", \"key\", \"points\": [{\"step\", \"timestamp\", \"value\"}]} (NaN and infinities as\n"
+	"the strings \"NaN\", \"Infinity\", \"-Infinity\").\n";
+
+static int history_run(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"max-points", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	mlops_history_options ho = MLOPS_HISTORY_OPTIONS_INIT;
+	int64_t v;
+	int c;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+		case 't':
+			if (!cli_parse_int64(&v, optarg))
+				return cli_usage("runs metric-history", "--%s needs a step number, not '%s'",
+				                 c == 'f' ? "from" : "to", optarg);
+			if (c == 'f')
+				ho.step_min = v;
+			else
+				ho.step_max = v;
+			break;
+		case 'm':
+			if (!cli_parse_int64(&v, optarg) || v < 2)
+				return cli_usage("runs metric-history", "--max-points needs a number >= 2, not '%s'", optarg);
+			ho.max_points = (size_t)v;
+			break;
+		case 'h': fputs(history_usage, stdout); return CLI_OK;
+		default: return cli_bad_option("runs metric-history", c, argv);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage("runs metric-history", argc - optind < 2 ? "missing RUN_ID or KEY"
+		                                                          : "unexpected argument '%s'",
+		                 argv[argc - 1]);
+	const char *id = argv[optind], *key = argv[optind + 1];
+	mlops_store *store = cli_store(ctx);
+	if (store == NULL)
+		return CLI_FAIL;
+	mlops_metric_history *h;
+	if (mlops_runs_metric_history(&h, store, id, key, &ho) < 0)
+		return cli_fail("runs metric-history");
+	size_t n = mlops_metric_history_count(h);
+	const int64_t *st = mlops_metric_history_steps(h), *ts = mlops_metric_history_timestamps(h);
+	const double *val = mlops_metric_history_values(h);
+	if (ctx->json) {
+		cli_json j;
+		cli_json_init(&j, stdout);
+		cli_json_begin_object(&j);
+		cli_json_key(&j, "run_id");
+		cli_json_string(&j, id);
+		cli_json_key(&j, "key");
+		cli_json_string(&j, key);
+		cli_json_key(&j, "points");
+		cli_json_begin_array(&j);
+		for (size_t i = 0; i < n; i++) {
+			cli_json_begin_object(&j);
+			cli_json_key(&j, "step");
+			cli_json_int(&j, st[i]);
+			cli_json_key(&j, "timestamp");
+			cli_json_int(&j, ts[i]);
+			cli_json_key(&j, "value");
+			cli_json_double(&j, val[i]);
+			cli_json_end_object(&j);
+		}
+		cli_json_end_array(&j);
+		cli_json_end_object(&j);
+		cli_json_end(&j);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (isnan(val[i]))
+				printf("%lld %lld NaN\n", (long long)st[i], (long long)ts[i]);
+			else
+				printf("%lld %lld %.17g\n", (long long)st[i], (long long)ts[i], val[i]);
+		}
+	}
+	mlops_metric_history_free(h);
+	return CLI_OK;
+}
+
+/* The query sub-commands (cmd_runs_query.c) add their entries to this table. */
+static const cli_command runs_subs[] = {
+	{"list", "list runs, newest first", list_run},
+	{"show", "print a run: info, params, metrics, tags, artifacts, inputs", show_run},
+	{"delete", "soft-delete a run", delete_run},
+	{"restore", "restore a soft-deleted run", restore_run},
+	{"purge", "remove soft-deleted runs for good", purge_run},
+	{"metric-history", "print the points of one metric", history_run},
+	{NULL, NULL, NULL},
+};
+
+static int runs_run(cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_run_subcommand(ctx, "runs", "Runs: params, metrics, tags and artifacts of training runs.",
+	                          runs_subs, argc, argv);
+}
+
+const cli_command cli_cmd_runs = {"runs", "list, show, delete, restore and purge runs; metric histories",
+                                  runs_run};
