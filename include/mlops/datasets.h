@@ -413,7 +413,9 @@ typedef struct mlops_dataset_status_entry {
 	int change;                /* an mlops_dataset_change */
 	uint64_t size;             /* local size; the version's size when deleted */
 	const char *version_object_id; /* content id in the version, NULL when added */
-	const char *local_object_id;   /* content id of the local file, NULL when deleted */
+	const char *local_object_id;   /* content id of the local file when known (from the stat cache or read);
+	                                  NULL when deleted, when added, and when a size change alone showed the
+	                                  file modified (such files are not read) */
 } mlops_dataset_status_entry;
 
 typedef struct mlops_dataset_status_iter mlops_dataset_status_iter;
@@ -502,6 +504,107 @@ MLOPS_API int mlops_dataset_push(mlops_dataset_transfer_stats *out_stats, mlops_
  * dst is "dataset.pull". Errors: as mlops_dataset_push(). */
 MLOPS_API int mlops_dataset_pull(mlops_dataset_transfer_stats *out_stats, mlops_store *dst, mlops_store *src,
                                  const char *spec);
+
+/* ---- Tabular data: schema, statistics, validation ---- */
+
+/*
+ * Tabular files are CSV (a header row, RFC 4180 quoting) and JSON Lines (one flat JSON object per line). A profile
+ * is the inferred schema and per-column statistics, computed in one streaming pass in bounded memory:
+ *   schema: {"format":"csv","columns":[{"name":"age","type":"int","nullable":true}, ...]}
+ *           types: int (int64), float, bool, string, timestamp (ISO 8601); types only widen over the whole file
+ *           (int and float give float, any other mix gives string); an empty unquoted CSV field is null.
+ *   stats:  {"rows":N,"columns":{"age":{"type":"int","count":..,"nulls":..,"min":..,"max":..,"mean":..,"std":..,
+ *           "distinct":..,"top":[{"value":"..","count":..}],"quantiles":{"0.01":..,"0.5":..,..},
+ *           "quantiles_exact":true}}}
+ *           (distinct: HyperLogLog, 0.81% standard error; top: frequent-items sketch, exact while at most 64
+ *           distinct values; quantiles: exact up to 16384 values per column, then a KLL sketch with a rank error
+ *           below 1.6% at 99% confidence.) docs/api/datasets-tabular.md gives every rule.
+ * Malformed input (a ragged row, invalid UTF-8, an unterminated quote, a field longer than max_field_bytes, a bad
+ * JSON line) is MLOPS_EPARSE with a message "<file>: line N: <problem>".
+ *
+ * Validation checks a file against expectations (JSON, Great Expectations' vocabulary) and optionally a schema
+ * (JSON in the format above), streaming once, and produces a report:
+ *   expectations: {"expectations":[{"type":"not_null","column":"id"},
+ *                  {"type":"between","column":"age","min":0,"max":130,"mostly":0.99},
+ *                  {"type":"in_set","column":"c","values":["a","b"]}, {"type":"unique","column":"id"},
+ *                  {"type":"regex","column":"email","pattern":"^[^@]+@[^@]+$"},
+ *                  {"type":"row_count","min":1,"max":1000000}, {"type":"max_null_share","column":"x","value":0.1},
+ *                  {"type":"column","column":"x","dtype":"float"}]}
+ *   report: {"success":true,"rows":N,"results":[{"expectation":{...},"success":true,"unexpected_count":0,
+ *            "unexpected_percent":0,"examples":[row numbers, 1-based data rows, at most 20]}, ...]}
+ * Regular expressions are POSIX extended (regcomp). Memory is bounded except for "unique", which keeps a 128-bit
+ * hash per distinct value (about 48 bytes each).
+ *
+ * All functions here are thread-safe when called on different store handles; returned strings are released
+ * with mlops_free().
+ */
+
+#define MLOPS_DATASET_TABLE_AUTO 0u   /* format from the file name: .csv, .jsonl, .ndjson (any case) */
+#define MLOPS_DATASET_TABLE_CSV 1u
+#define MLOPS_DATASET_TABLE_JSONL 2u
+
+#define MLOPS_DATASET_TABLE_OPTIONS_VERSION 1
+
+typedef struct mlops_dataset_table_options {
+	unsigned int version;
+	uint32_t format;          /* MLOPS_DATASET_TABLE_AUTO, _CSV or _JSONL */
+	char delimiter;           /* CSV field delimiter; 0 means ',' */
+	char quote;               /* CSV quote character; 0 means '"' */
+	uint32_t no_header;       /* CSV: 1 when the first record is data (columns are then named c1, c2, ...) */
+	uint64_t max_field_bytes; /* longest CSV field or JSON line accepted; 0 means 16 MiB */
+} mlops_dataset_table_options;
+
+#define MLOPS_DATASET_TABLE_OPTIONS_INIT { .version = MLOPS_DATASET_TABLE_OPTIONS_VERSION }
+
+/* Initialize opts with the defaults. Errors: MLOPS_EINVAL (opts NULL), MLOPS_EVERSION (unknown version). */
+MLOPS_API int mlops_dataset_table_options_init(mlops_dataset_table_options *opts, unsigned int version);
+
+/*
+ * Profile the local file at path: its schema and statistics as JSON texts and its row count. Any out-parameter
+ * may be NULL; opts may be NULL for the defaults. Errors: MLOPS_EINVAL (format unknown from the name and not set,
+ * bad options), MLOPS_EVERSION (options version), MLOPS_ENOTFOUND / MLOPS_EIO (opening or reading the file),
+ * MLOPS_EPARSE (malformed content, with the line number), MLOPS_ENOMEM.
+ */
+MLOPS_API int mlops_dataset_profile_file(char **out_schema_json, char **out_stats_json, uint64_t *out_rows,
+                                         const char *path, const mlops_dataset_table_options *opts);
+
+/*
+ * Validate the local file at path against expectations_json and/or schema_json (either may be NULL, not both).
+ * *out_report_json gets the report, *out_success 1 when every expectation passed, else 0 (a failed expectation is
+ * not an error: the call returns 0). Errors: MLOPS_EINVAL (bad expectations or schema: the message names the
+ * expectation and the field; format unknown; bad options), MLOPS_EPARSE (expectations or schema that are not
+ * JSON; malformed content, with the line number), MLOPS_EVERSION, MLOPS_ENOTFOUND, MLOPS_EIO, MLOPS_ENOMEM.
+ */
+MLOPS_API int mlops_dataset_validate_file(char **out_report_json, int *out_success, const char *path,
+                                          const char *expectations_json, const char *schema_json,
+                                          const mlops_dataset_table_options *opts);
+
+/*
+ * The profile of the tabular file at path of the version spec names (path NULL or "" for the single file of a
+ * one-file version). With opts NULL the profile stored at commit is returned when there is one (no data is
+ * read); otherwise, or with opts, the file is profiled now through a stream of the version (nothing is stored).
+ * Any out-parameter may be NULL. Errors: errors of mlops_dataset_resolve() and mlops_dataset_file_open(),
+ * MLOPS_EINVAL (not a tabular file name and no format in opts), MLOPS_EPARSE (the content did not parse, at commit
+ * or now: the message gives the line), MLOPS_ECORRUPT, MLOPS_EIO, MLOPS_ENOMEM.
+ */
+MLOPS_API int mlops_dataset_file_profile(char **out_schema_json, char **out_stats_json, uint64_t *out_rows,
+                                         mlops_store *store, const char *spec, const char *path,
+                                         const mlops_dataset_table_options *opts);
+
+/*
+ * Validate the tabular file at path of the version spec names, streamed from the store without checkout, as
+ * mlops_dataset_validate_file() does for a local file. Errors: those of mlops_dataset_validate_file() and of
+ * mlops_dataset_file_open(), MLOPS_ECORRUPT.
+ */
+MLOPS_API int mlops_dataset_validate(char **out_report_json, int *out_success, mlops_store *store, const char *spec,
+                                     const char *path, const char *expectations_json, const char *schema_json,
+                                     const mlops_dataset_table_options *opts);
+
+/*
+ * Check expectations and/or a schema without data (e.g. before a long validation). Errors: MLOPS_EINVAL,
+ * MLOPS_EPARSE, MLOPS_ENOMEM, as mlops_dataset_validate_file().
+ */
+MLOPS_API int mlops_dataset_expectations_check(const char *expectations_json, const char *schema_json);
 
 MLOPS_END_DECLS
 

@@ -99,7 +99,7 @@ static char *slurp(const char *root, const char *rel, size_t *out_n)
 	return buf;
 }
 
-__attribute__((unused)) static void assert_file(const char *root, const char *rel, const char *text)
+static void assert_file(const char *root, const char *rel, const char *text)
 {
 	char *got = slurp(root, rel, NULL);
 	if (!got)
@@ -332,11 +332,349 @@ static void test_tags_refs_prefixes(void **state)
 	assert_int_equal(count_log(f->store, "d"), 3);
 }
 
+/* ---- checkout round trips ---- */
+
+static void assert_mode(const char *root, const char *rel, mode_t want)
+{
+	char *p = pj(root, rel);
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, want);
+	free(p);
+}
+
+static void test_checkout_round_trip(void **state)
+{
+	fx *f = *state;
+	put(f->work, "top.txt", "top\n");
+	put(f->work, "a/b/c/deep.txt", "deep\n");
+	put(f->work, "a/empty", "");
+	put(f->work, "exec.sh", "#!/bin/sh\necho hi\n");
+	char *p = pj(f->work, "exec.sh");
+	assert_int_equal(chmod(p, 0750), 0);
+	free(p);
+	p = pj(f->work, "link");
+	assert_int_equal(symlink("top.txt", p), 0);
+	free(p);
+	/* A large file of 3 MiB, chunked by the object store. */
+	size_t big_n = 3u << 20;
+	char *big = malloc(big_n);
+	th_fill_random(big, big_n, 7);
+	p = pj(f->work, "a/big.bin");
+	th_write_file(p, big, big_n);
+	free(p);
+	char v1[33];
+	th_ok(mlops_dataset_commit(v1, NULL, f->store, "tree", f->work, NULL));
+
+	char *out = pj(f->tmp, "out");
+	mlops_dataset_checkout_stats cs = MLOPS_DATASET_CHECKOUT_STATS_INIT;
+	th_ok(mlops_dataset_checkout(&cs, f->store, "tree@v1", out, NULL));
+	assert_int_equal(cs.files_written, 6);
+	assert_int_equal(cs.files_unchanged, 0);
+	assert_file(out, "top.txt", "top\n");
+	assert_file(out, "a/b/c/deep.txt", "deep\n");
+	assert_file(out, "a/empty", "");
+	assert_file(out, "exec.sh", "#!/bin/sh\necho hi\n");
+	assert_mode(out, "exec.sh", 0750);
+	char target[64];
+	p = pj(out, "link");
+	ssize_t tn = readlink(p, target, sizeof(target));
+	free(p);
+	assert_int_equal(tn, 7);
+	assert_memory_equal(target, "top.txt", 7);
+	size_t got_n;
+	char *got = slurp(out, "a/big.bin", &got_n);
+	assert_int_equal(got_n, big_n);
+	assert_memory_equal(got, big, big_n);
+	free(got);
+
+	/* Status of the fresh checkout: everything unchanged. */
+	mlops_dataset_status_counts sc = MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, out, NULL, NULL));
+	assert_string_equal(sc.version_id, v1);
+	assert_int_equal(sc.unchanged, 6);
+	assert_int_equal(sc.added + sc.deleted + sc.modified, 0);
+
+	/* Checking out the same version again writes nothing. */
+	cs = (mlops_dataset_checkout_stats)MLOPS_DATASET_CHECKOUT_STATS_INIT;
+	th_ok(mlops_dataset_checkout(&cs, f->store, "tree@v1", out, NULL));
+	assert_int_equal(cs.files_written, 0);
+	assert_int_equal(cs.files_unchanged, 6);
+
+	/* v2: one file changed, one removed, one added; checkout moves the directory from v1 to v2. */
+	put(f->work, "top.txt", "top v2\n");
+	p = pj(f->work, "a/b/c/deep.txt");
+	unlink(p);
+	free(p);
+	put(f->work, "new/file.txt", "new\n");
+	char v2[33];
+	th_ok(mlops_dataset_commit(v2, NULL, f->store, "tree", f->work, NULL));
+	cs = (mlops_dataset_checkout_stats)MLOPS_DATASET_CHECKOUT_STATS_INIT;
+	th_ok(mlops_dataset_checkout(&cs, f->store, "tree@v2", out, NULL));
+	assert_int_equal(cs.files_written, 2);
+	assert_int_equal(cs.files_removed, 1);
+	assert_file(out, "top.txt", "top v2\n");
+	assert_file(out, "new/file.txt", "new\n");
+	p = pj(out, "a/b");
+	struct stat st;
+	assert_int_not_equal(lstat(p, &st), 0); /* emptied directories are removed */
+	free(p);
+	/* And back. */
+	th_ok(mlops_dataset_checkout(NULL, f->store, "tree@v1", out, NULL));
+	assert_file(out, "a/b/c/deep.txt", "deep\n");
+	p = pj(out, "new");
+	assert_int_not_equal(lstat(p, &st), 0);
+	free(p);
+	free(out);
+	free(big);
+}
+
+static void test_checkout_local_modifications(void **state)
+{
+	fx *f = *state;
+	put(f->work, "keep.txt", "v1\n");
+	put(f->work, "gone.txt", "only in v1\n");
+	char v1[33], v2[33];
+	th_ok(mlops_dataset_commit(v1, NULL, f->store, "m", f->work, NULL));
+	put(f->work, "keep.txt", "v2\n");
+	char *p = pj(f->work, "gone.txt");
+	unlink(p);
+	free(p);
+	th_ok(mlops_dataset_commit(v2, NULL, f->store, "m", f->work, NULL));
+
+	char *out = pj(f->tmp, "co");
+	th_ok(mlops_dataset_checkout(NULL, f->store, "m@v1", out, NULL));
+	put(out, "keep.txt", "local edit\n");
+	put(out, "untracked.txt", "mine\n");
+	/* Refused, nothing changed. */
+	th_assert_rc(mlops_dataset_checkout(NULL, f->store, "m@v2", out, NULL), MLOPS_ECONFLICT);
+	assert_non_null(strstr(mlops_error_last()->message, "keep.txt"));
+	assert_file(out, "keep.txt", "local edit\n");
+	assert_file(out, "gone.txt", "only in v1\n");
+	char id[33];
+	mlops_dataset_status_counts sc = MLOPS_DATASET_STATUS_COUNTS_INIT;
+	mlops_dataset_status_iter *si;
+	th_ok(mlops_dataset_status(&si, &sc, f->store, out, NULL, NULL));
+	assert_string_equal(sc.version_id, v1); /* the head did not move */
+	assert_int_equal(sc.modified, 1);
+	assert_int_equal(sc.added, 1);
+	const mlops_dataset_status_entry *se;
+	th_ok(mlops_dataset_status_next(&se, si));
+	assert_string_equal(se->path, "keep.txt");
+	assert_int_equal(se->change, MLOPS_DATASET_MODIFIED);
+	th_ok(mlops_dataset_status_next(&se, si));
+	assert_string_equal(se->path, "untracked.txt");
+	assert_int_equal(se->change, MLOPS_DATASET_ADDED);
+	th_assert_rc(mlops_dataset_status_next(&se, si), MLOPS_ITEROVER);
+	mlops_dataset_status_iter_free(si);
+
+	/* A modified file the new version drops is kept, not removed. */
+	put(out, "keep.txt", "v1\n");
+	put(out, "gone.txt", "edited, gone in v2\n");
+	mlops_dataset_checkout_stats cs = MLOPS_DATASET_CHECKOUT_STATS_INIT;
+	th_ok(mlops_dataset_checkout(&cs, f->store, "m@v2", out, NULL));
+	assert_int_equal(cs.files_kept, 1);
+	assert_int_equal(cs.files_removed, 0);
+	assert_file(out, "gone.txt", "edited, gone in v2\n");
+	assert_file(out, "keep.txt", "v2\n");
+	assert_file(out, "untracked.txt", "mine\n");
+
+	/* Forced: local edits are overwritten. */
+	put(out, "keep.txt", "edited again\n");
+	th_assert_rc(mlops_dataset_checkout(NULL, f->store, "m@v1", out, NULL), MLOPS_ECONFLICT);
+	mlops_dataset_checkout_options co = MLOPS_DATASET_CHECKOUT_OPTIONS_INIT;
+	co.flags = MLOPS_DATASET_CHECKOUT_FORCE;
+	th_ok(mlops_dataset_checkout(NULL, f->store, "m@v1", out, &co));
+	assert_file(out, "keep.txt", "v1\n");
+	th_ok(mlops_dataset_resolve(id, f->store, "m@v1"));
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, out, NULL, NULL));
+	assert_string_equal(sc.version_id, id);
+	assert_int_equal(sc.modified, 0);
+
+	/* A fresh directory with a different file where the version has one: a conflict too. */
+	char *out2 = pj(f->tmp, "co2");
+	mkdir(out2, 0755);
+	put(out2, "keep.txt", "something else\n");
+	th_assert_rc(mlops_dataset_checkout(NULL, f->store, "m@v1", out2, NULL), MLOPS_ECONFLICT);
+	/* A symbolic link where the version needs a directory is never followed. */
+	char *out3 = pj(f->tmp, "co3");
+	mkdir(out3, 0755);
+	put(f->work, "sub/x.txt", "x\n");
+	th_ok(mlops_dataset_commit(NULL, NULL, f->store, "m", f->work, NULL));
+	p = pj(out3, "sub");
+	assert_int_equal(symlink(f->tmp, p), 0);
+	free(p);
+	th_assert_rc(mlops_dataset_checkout(NULL, f->store, "m", out3, NULL), MLOPS_ECONFLICT);
+	p = pj(f->tmp, "x.txt");
+	struct stat st;
+	assert_int_not_equal(lstat(p, &st), 0);
+	free(p);
+	free(out);
+	free(out2);
+	free(out3);
+}
+
+/* ---- status and the stat cache ---- */
+
+static void test_status_and_racy_cache(void **state)
+{
+	fx *f = *state;
+	for (int i = 0; i < 20; i++) {
+		char name[32], text[32];
+		snprintf(name, sizeof(name), "d%d/f%02d.txt", i % 3, i);
+		snprintf(text, sizeof(text), "content %d\n", i);
+		put(f->work, name, text);
+		age(f->work, name, 30);
+	}
+	char v1[33];
+	th_ok(mlops_dataset_commit(v1, NULL, f->store, "s", f->work, NULL));
+	mlops_dataset_status_counts sc = MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, f->work, NULL, NULL));
+	assert_int_equal(sc.unchanged, 20);
+	assert_int_equal(sc.files_read, 0); /* all from the stat cache */
+
+	/* Racy entry: same size, same mtime, same inode... but different content. Forge the cache row so that the
+	 * stat matches exactly and the entry was recorded within the racy window of the mtime. */
+	put(f->work, "d0/f00.txt", "CONTENT 0\n");
+	char *p = pj(f->work, "d0/f00.txt");
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	free(p);
+	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	int64_t ct = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+	         "UPDATE datasets_statcache SET mtime_ns = %lld, ctime_ns = %lld, ino = %llu, cached_ns = %lld "
+	         "WHERE path = 'd0/f00.txt'", (long long)mt, (long long)ct, (unsigned long long)st.st_ino,
+	         (long long)(mt + 500000000LL));
+	th_ok(mlops__db_exec(mlops_store__db(f->store), sql));
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, f->work, NULL, NULL));
+	assert_int_equal(sc.modified, 1); /* racy: re-read, found modified */
+	assert_int_equal(sc.files_read, 1);
+
+	/* The same forged row recorded long after the mtime is trusted: the cache is really used (the content
+	 * differs but the stat says unchanged, which is exactly what a stat cache assumes). */
+	snprintf(sql, sizeof(sql),
+	         "UPDATE datasets_statcache SET mtime_ns = %lld, ctime_ns = %lld, ino = %llu, cached_ns = %lld, "
+	         "oid = (SELECT oid FROM datasets_statcache WHERE path = 'd1/f01.txt') WHERE path = 'd0/f00.txt'",
+	         (long long)mt, (long long)ct, (unsigned long long)st.st_ino, (long long)(mt + 10000000000LL));
+	th_ok(mlops__db_exec(mlops_store__db(f->store), sql));
+	mlops_dataset_status_options so = MLOPS_DATASET_STATUS_OPTIONS_INIT;
+	so.flags = MLOPS_DATASET_STATUS_NO_UPDATE;
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, f->work, NULL, &so));
+	assert_int_equal(sc.files_read, 0);
+	assert_int_equal(sc.modified, 1); /* trusted row says another content than v1's */
+	so.flags = MLOPS_DATASET_STATUS_NO_CACHE;
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, f->work, NULL, &so));
+	assert_int_equal(sc.files_read, 20);
+	assert_int_equal(sc.modified, 1);
+	assert_int_equal(sc.unchanged, 19);
+
+	/* Deleted, added, size change, mode change. */
+	p = pj(f->work, "d1/f01.txt");
+	unlink(p);
+	free(p);
+	put(f->work, "d2/f02.txt", "longer content now\n");
+	put(f->work, "zz.txt", "added\n");
+	p = pj(f->work, "d2/f05.txt");
+	assert_int_equal(chmod(p, 0600), 0);
+	free(p);
+	mlops_dataset_status_iter *si;
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(&si, &sc, f->store, f->work, "s@v1", NULL));
+	assert_int_equal(sc.deleted, 1);
+	assert_int_equal(sc.added, 1);
+	assert_int_equal(sc.modified, 3);
+	assert_int_equal(sc.unchanged, 16);
+	const mlops_dataset_status_entry *se;
+	int n = 0;
+	while (mlops_dataset_status_next(&se, si) == 0) {
+		n++;
+		if (strcmp(se->path, "d1/f01.txt") == 0) {
+			assert_int_equal(se->change, MLOPS_DATASET_DELETED);
+			assert_null(se->local_object_id);
+			assert_non_null(se->version_object_id);
+		}
+		if (strcmp(se->path, "zz.txt") == 0)
+			assert_int_equal(se->change, MLOPS_DATASET_ADDED);
+	}
+	assert_int_equal(n, 5);
+	mlops_dataset_status_iter_free(si);
+	/* Status of a single file against a one-file version. */
+	char *single = pj(f->tmp, "one.csv");
+	th_write_file(single, "a,b\n1,2\n", 8);
+	th_ok(mlops_dataset_commit(NULL, NULL, f->store, "one", single, NULL));
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, single, "one", NULL));
+	assert_int_equal(sc.unchanged, 1);
+	th_write_file(single, "a,b\n1,3\n", 8);
+	sc = (mlops_dataset_status_counts)MLOPS_DATASET_STATUS_COUNTS_INIT;
+	th_ok(mlops_dataset_status(NULL, &sc, f->store, single, "one", NULL));
+	assert_int_equal(sc.modified, 1);
+	th_assert_rc(mlops_dataset_status(NULL, NULL, f->store, single, NULL, NULL), MLOPS_ENOTFOUND);
+	free(single);
+}
+
+/* ---- streams ---- */
+
+static void test_stream_seek(void **state)
+{
+	fx *f = *state;
+	size_t n = (5u << 20) + 123;
+	char *data = malloc(n);
+	th_fill_text(data, n, 3);
+	char *p = pj(f->work, "big.txt");
+	th_write_file(p, data, n);
+	free(p);
+	put(f->work, "small.txt", "hello");
+	th_ok(mlops_dataset_commit(NULL, NULL, f->store, "st", f->work, NULL));
+	mlops_dataset_reader *r;
+	th_ok(mlops_dataset_file_open(&r, f->store, "st", "big.txt"));
+	assert_int_equal(mlops_dataset_file_size(r), n);
+	char *back = malloc(n);
+	size_t off = 0, got;
+	while ((th_ok(mlops_dataset_file_read(&got, r, back + off, 65537)), got))
+		off += got;
+	assert_int_equal(off, n);
+	assert_memory_equal(back, data, n);
+	uint64_t offs[] = {n - 10, 0, 3u << 20, 65536, 1};
+	for (int i = 0; i < 5; i++) {
+		char buf[100];
+		th_ok(mlops_dataset_file_seek(r, offs[i]));
+		th_ok(mlops_dataset_file_read(&got, r, buf, sizeof(buf)));
+		size_t want = n - offs[i] < sizeof(buf) ? n - offs[i] : sizeof(buf);
+		assert_int_equal(got, want);
+		assert_memory_equal(buf, data + offs[i], want);
+	}
+	th_ok(mlops_dataset_file_seek(r, n));
+	th_ok(mlops_dataset_file_read(&got, r, back, 10));
+	assert_int_equal(got, 0);
+	th_assert_rc(mlops_dataset_file_seek(r, n + 1), MLOPS_EINVAL);
+	mlops_dataset_reader_free(r);
+	th_ok(mlops_dataset_file_open(&r, f->store, "st@v1", "small.txt"));
+	th_ok(mlops_dataset_file_read(&got, r, back, 100));
+	assert_int_equal(got, 5);
+	assert_memory_equal(back, "hello", 5);
+	mlops_dataset_reader_free(r);
+	th_assert_rc(mlops_dataset_file_open(&r, f->store, "st", "nope.txt"), MLOPS_ENOTFOUND);
+	th_assert_rc(mlops_dataset_file_open(&r, f->store, "st", NULL), MLOPS_EINVAL);
+	free(back);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commit_resolve_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tags_refs_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkout_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkout_local_modifications, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_and_racy_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_seek, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("datasets", tests, NULL, NULL);
 }
