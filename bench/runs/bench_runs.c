@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,15 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the process (user + system): the machine may be shared, so wall time alone can mislead. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 static double value_of(int run, int metric, int64_t step)
@@ -110,7 +120,7 @@ int main(int argc, char **argv)
 		kp[m] = keys[m];
 	}
 
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	for (int r = 0; r < runs; r++) {
 		mlops_run_options o = MLOPS_RUN_OPTIONS_INIT;
 		o.flush_points = flush;
@@ -148,7 +158,7 @@ int main(int argc, char **argv)
 			return die("end run");
 		mlops_run_free(run);
 	}
-	double secs = now_s() - t0;
+	double secs = now_s() - t0, cpu = cpu_s() - c0;
 	double points = (double)runs * (double)metrics * (double)steps;
 
 	mlops_store_info info = MLOPS_STORE_INFO_INIT;
@@ -184,15 +194,17 @@ int main(int argc, char **argv)
 
 	if (json) {
 		printf("{\"mode\":\"%s\",\"runs\":%d,\"metrics\":%d,\"steps\":%lld,\"flush\":%zu,\"points\":%.0f,"
-		       "\"seconds\":%.6f,\"points_per_second\":%.0f,\"bytes\":%llu,\"bytes_per_point\":%.3f,"
+		       "\"seconds\":%.6f,\"points_per_second\":%.0f,\"cpu_seconds\":%.6f,\"points_per_cpu_second\":%.0f,"
+		       "\"bytes\":%llu,\"bytes_per_point\":%.3f,"
 		       "\"history_read_seconds\":%.6f}\n",
-		       mode, runs, metrics, (long long)steps, flush, points, secs, points / secs,
+		       mode, runs, metrics, (long long)steps, flush, points, secs, points / secs, cpu, points / cpu,
 		       (unsigned long long)disk, (double)disk / points, read_s);
 	} else {
 		printf("mode %s: %d runs x %d metrics x %lld steps = %.0f points, flush every %zu\n", mode, runs, metrics,
 		       (long long)steps, points, flush);
 		printf("  time          %.3f s\n", secs);
 		printf("  throughput    %.0f points/s\n", points / secs);
+		printf("  cpu time      %.3f s (%.0f points per CPU second)\n", cpu, points / cpu);
 		printf("  on disk       %llu bytes (%.2f bytes/point)\n", (unsigned long long)disk, (double)disk / points);
 		printf("  history read  %.3f ms for %lld points\n", read_s * 1e3, (long long)steps);
 	}
