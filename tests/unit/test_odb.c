@@ -25,7 +25,10 @@ static int setup_backend(void **state, const char *name, int sync)
 	f->dir = th_tmpdir("odb");
 	f->objects = mlops__path_join(f->dir, "objects");
 	mlops_backend *b;
-	th_ok(mlops_backend_new(&b, name, strcmp(name, "memory") ? f->objects : NULL, sync));
+	char *db = mlops__path_join(f->dir, "store.db");
+	const char *loc = strcmp(name, "memory") == 0 ? NULL : strcmp(name, "sqlite") == 0 ? db : f->objects;
+	th_ok(mlops_backend_new(&b, name, loc, sync));
+	free(db);
 	th_ok(mlops__odb_open(&f->odb, b, 3, sync));
 	*state = f;
 	return 0;
@@ -33,6 +36,8 @@ static int setup_backend(void **state, const char *name, int sync)
 
 static int setup_fs(void **state) { return setup_backend(state, "fs", MLOPS_SYNC_NORMAL); }
 static int setup_mem(void **state) { return setup_backend(state, "memory", MLOPS_SYNC_NORMAL); }
+static int setup_sqlite(void **state) { return setup_backend(state, "sqlite", MLOPS_SYNC_NORMAL); }
+static int setup_fs_full(void **state) { return setup_backend(state, "fs", MLOPS_SYNC_FULL); }
 
 static int teardown(void **state)
 {
@@ -891,6 +896,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip_sizes, setup_mem, teardown),
 		cmocka_unit_test_setup_teardown(test_roundtrip_sizes, setup_fs, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_sizes, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(test_seek, setup_fs_full, teardown),
 		cmocka_unit_test_setup_teardown(test_layout, setup_mem, teardown),
 		cmocka_unit_test_setup_teardown(test_refs_exists_size, setup_fs, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_100mib, setup_fs, teardown),
