@@ -203,7 +203,7 @@ static int gc_audit(mlops_store *store, const mlops_gc_stats *st, int64_t grace)
 	mlops__json_int(&j, grace);
 	mlops__json_object_end(&j);
 	int rc = mlops__json_finish(&j);
-	if (!rc && (rc = mlops__db_begin_write(store->db)) == 0) {
+	if (!rc && (rc = mlops_store__begin_write(store)) == 0) {
 		rc = mlops_store__audit(store, "store.gc", "store", "", detail.data);
 		if (!rc)
 			rc = mlops__db_commit(store->db);

@@ -107,7 +107,7 @@ int mlops_lineage_add(mlops_store *store, const char *from_kind, const char *fro
 	mlops__json_object_end(&j);
 	if ((rc = mlops__json_finish(&j)) != 0)
 		goto out;
-	if ((rc = mlops__db_begin_write(store->db)) != 0)
+	if ((rc = mlops_store__begin_write(store)) != 0)
 		goto out;
 	rc = insert_edge(store, from_kind, from_id, to_kind, to_id, relation);
 	if (rc == 1)

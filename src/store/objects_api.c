@@ -358,7 +358,7 @@ int mlops_object_pin(mlops_store *store, const char *name, const char *id)
 		                    store->path);
 	mlops_buf detail = MLOPS_BUF_INIT;
 	char previous[MLOPS_OID_BUFSIZE] = "";
-	if ((rc = mlops__db_begin_write(store->db)) != 0)
+	if ((rc = mlops_store__begin_write(store)) != 0)
 		goto out;
 	rc = pin_lookup(previous, store, name);
 	if (rc == MLOPS_ENOTFOUND)
@@ -404,7 +404,7 @@ int mlops_object_unpin(mlops_store *store, const char *name)
 		return rc;
 	mlops_buf detail = MLOPS_BUF_INIT;
 	char previous[MLOPS_OID_BUFSIZE] = "";
-	if ((rc = mlops__db_begin_write(store->db)) != 0)
+	if ((rc = mlops_store__begin_write(store)) != 0)
 		goto out;
 	rc = pin_lookup(previous, store, name);
 	if (rc == MLOPS_ENOTFOUND)

@@ -66,6 +66,14 @@ int mlops_store__check_writable(mlops_store *store, const char *what)
 	return 0;
 }
 
+int mlops_store__begin_write(mlops_store *store)
+{
+	int rc = mlops__db_in_tx(store->db) ? 0 : mlops__odb_flush(store->odb);
+	if (rc)
+		return mlops__error_prefix("store '%s': cannot make objects durable before a write", store->path);
+	return mlops__db_begin_write(store->db);
+}
+
 static char *pick_actor(const char *given)
 {
 	const char *a = given;

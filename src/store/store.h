@@ -56,6 +56,11 @@ static inline const char *mlops_store__actor(mlops_store *store) { return store-
 /* MLOPS_EREADONLY with "<what>: store '<path>' is read-only" when opened read-only; else 0. */
 int mlops_store__check_writable(mlops_store *store, const char *what);
 
+/* Begin a metadata write transaction (nested calls are counted, see db.h) after making the objects put so far
+ * durable: with the single-file "sqlite" backend an unflushed blob batch holds the file's write lock, which the
+ * metadata connection would wait on. Domain modules start their write transactions with this. */
+int mlops_store__begin_write(mlops_store *store);
+
 /* Append an audit row (when = now, who = actor). Call inside the caller's write transaction so that the row
  * commits or rolls back with the change. detail_json may be NULL ("{}"). */
 int mlops_store__audit(mlops_store *store, const char *action, const char *object_kind, const char *object_id,
