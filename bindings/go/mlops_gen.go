@@ -79,6 +79,10 @@ const DatasetStatusNoUpdate = 4
 const DatasetStatusOptionsVersion = 1
 const DatasetStatusCountsVersion = 1
 const DatasetTransferStatsVersion = 1
+const DatasetTableAuto = 0
+const DatasetTableCsv = 1
+const DatasetTableJsonl = 2
+const DatasetTableOptionsVersion = 1
 const BackendVersion = 1
 
 // ErrorCode is the C enum mlops_error_code. Error codes. Only failures a caller acts on get a code of their own.
@@ -928,7 +932,7 @@ type DatasetStatusEntry struct {
 	Size uint64
 	// content id in the version, NULL when added
 	VersionObjectID string
-	// content id of the local file, NULL when deleted
+	// content id of the local file when known (from the stat cache or read); NULL when deleted, when added, and when a size change alone showed the file modified (such files are not read)
 	LocalObjectID string
 }
 
@@ -1152,6 +1156,12 @@ var apiFunctions = []string{
 	"mlops_dataset_reader_free",
 	"mlops_dataset_push",
 	"mlops_dataset_pull",
+	"mlops_dataset_table_options_init",
+	"mlops_dataset_profile_file",
+	"mlops_dataset_validate_file",
+	"mlops_dataset_file_profile",
+	"mlops_dataset_validate",
+	"mlops_dataset_expectations_check",
 	"mlops_backend_register",
 	"mlops_backend_unregister",
 	"mlops_backend_new",
@@ -3153,6 +3163,84 @@ func mlops_dataset_pull(out_stats *C.mlops_dataset_transfer_stats, dst *C.mlops_
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if rc := C.mlops_dataset_pull(out_stats, dst, src, spec); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_table_options_init wraps the C function of that name. Initialize opts with the defaults. Errors: MLOPS_EINVAL (opts NULL), MLOPS_EVERSION (unknown version).
+func mlops_dataset_table_options_init(opts *C.mlops_dataset_table_options, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_table_options_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_table_options_init(opts, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_profile_file wraps the C function of that name. Profile the local file at path: its schema and statistics as JSON texts and its row count. Any out-parameter may be NULL; opts may be NULL for the defaults. Errors: MLOPS_EINVAL (format unknown from the name and not set, bad options), MLOPS_EVERSION (options version), MLOPS_ENOTFOUND / MLOPS_EIO (opening or reading the file), MLOPS_EPARSE (malformed content, with the line number), MLOPS_ENOMEM.
+func mlops_dataset_profile_file(out_schema_json **C.char, out_stats_json **C.char, out_rows *C.uint64_t, path *C.char, opts *C.mlops_dataset_table_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_profile_file")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_profile_file(out_schema_json, out_stats_json, out_rows, path, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_validate_file wraps the C function of that name. Validate the local file at path against expectations_json and/or schema_json (either may be NULL, not both). *out_report_json gets the report, *out_success 1 when every expectation passed, else 0 (a failed expectation is not an error: the call returns 0). Errors: MLOPS_EINVAL (bad expectations or schema: the message names the expectation and the field; format unknown; bad options), MLOPS_EPARSE (expectations or schema that are not JSON; malformed content, with the line number), MLOPS_EVERSION, MLOPS_ENOTFOUND, MLOPS_EIO, MLOPS_ENOMEM.
+func mlops_dataset_validate_file(out_report_json **C.char, out_success *C.int, path *C.char, expectations_json *C.char, schema_json *C.char, opts *C.mlops_dataset_table_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_validate_file")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_validate_file(out_report_json, out_success, path, expectations_json, schema_json, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_file_profile wraps the C function of that name. The profile of the tabular file at path of the version spec names (path NULL or "" for the single file of a one-file version). With opts NULL the profile stored at commit is returned when there is one (no data is read); otherwise, or with opts, the file is profiled now through a stream of the version (nothing is stored). Any out-parameter may be NULL. Errors: errors of mlops_dataset_resolve() and mlops_dataset_file_open(), MLOPS_EINVAL (not a tabular file name and no format in opts), MLOPS_EPARSE (the content did not parse, at commit or now: the message gives the line), MLOPS_ECORRUPT, MLOPS_EIO, MLOPS_ENOMEM.
+func mlops_dataset_file_profile(out_schema_json **C.char, out_stats_json **C.char, out_rows *C.uint64_t, store *C.mlops_store, spec *C.char, path *C.char, opts *C.mlops_dataset_table_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_file_profile")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_file_profile(out_schema_json, out_stats_json, out_rows, store, spec, path, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_validate wraps the C function of that name. Validate the tabular file at path of the version spec names, streamed from the store without checkout, as mlops_dataset_validate_file() does for a local file. Errors: those of mlops_dataset_validate_file() and of mlops_dataset_file_open(), MLOPS_ECORRUPT.
+func mlops_dataset_validate(out_report_json **C.char, out_success *C.int, store *C.mlops_store, spec *C.char, path *C.char, expectations_json *C.char, schema_json *C.char, opts *C.mlops_dataset_table_options) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_validate")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_validate(out_report_json, out_success, store, spec, path, expectations_json, schema_json, opts); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_dataset_expectations_check wraps the C function of that name. Check expectations and/or a schema without data (e.g. before a long validation). Errors: MLOPS_EINVAL, MLOPS_EPARSE, MLOPS_ENOMEM, as mlops_dataset_validate_file().
+func mlops_dataset_expectations_check(expectations_json *C.char, schema_json *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_expectations_check")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_expectations_check(expectations_json, schema_json); rc < 0 {
 		return errorFromLast(int(rc))
 	}
 	return nil

@@ -198,9 +198,13 @@ func (s *Store) OpenReader(id string) (*ObjectReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newObjectReader(rc), nil
+}
+
+func newObjectReader(rc *C.mlops_object_reader) *ObjectReader {
 	r := &ObjectReader{c: rc, size: int64(mlops_object_reader_size(rc))}
 	r.cleanup = runtime.AddCleanup(r, func(c *C.mlops_object_reader) { mlops_object_reader_free(c) }, rc)
-	return r, nil
+	return r
 }
 
 // Size returns the uncompressed size of the object.

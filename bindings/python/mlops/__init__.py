@@ -24,6 +24,7 @@ from .objects import ObjectReader, ObjectWriter
 from .runs import MetricHistory, MetricPoint, Run, parse_run_status, run_status_name
 from .runs_search import Comparison, SearchPage
 from .store import Store, VerifyResult, open
+from .tables import TableProfile, ValidationReport, check_expectations, profile_file, validate_file
 
 __version__ = _ffi.MLOPS_VERSION_STRING
 
@@ -65,7 +66,7 @@ def clear_error() -> None:
 __all__ = [
 	"open", "Store", "VerifyResult", "ObjectReader", "Run", "MetricHistory", "MetricPoint", "SearchPage",
 	"Comparison", "DatasetCommit", "DatasetReader", "DatasetStatus", "dataset_change_name", "run_status_name",
-	"parse_run_status",
+	"parse_run_status", "TableProfile", "ValidationReport", "check_expectations", "profile_file", "validate_file",
 	"ObjectWriter", "Backend", "BackendInstance", "DictBackend", "BUILTIN_BACKENDS", "new_backend",
 	"register_backend", "unregister_backend", "MlopsError", "InvalidError", "NotFoundError", "ExistsError",
 	"ConflictError", "BusyError", "CorruptError", "IOError_", "NoSpaceError", "NoMemoryError", "ReadOnlyError",

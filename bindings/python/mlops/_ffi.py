@@ -71,6 +71,10 @@ MLOPS_DATASET_STATUS_NO_UPDATE = 4
 MLOPS_DATASET_STATUS_OPTIONS_VERSION = 1
 MLOPS_DATASET_STATUS_COUNTS_VERSION = 1
 MLOPS_DATASET_TRANSFER_STATS_VERSION = 1
+MLOPS_DATASET_TABLE_AUTO = 0
+MLOPS_DATASET_TABLE_CSV = 1
+MLOPS_DATASET_TABLE_JSONL = 2
+MLOPS_DATASET_TABLE_OPTIONS_VERSION = 1
 MLOPS_BACKEND_VERSION = 1
 
 # ---- enums ----
@@ -238,10 +242,13 @@ class mlops_dataset_status_counts(Structure):
     __doc__ = 'The C struct mlops_dataset_status_counts.\n\nFields:\n    version: set by the caller to MLOPS_DATASET_STATUS_COUNTS_VERSION\n    version_id: the version compared against\n    added: uint64_t\n    deleted: uint64_t\n    modified: uint64_t\n    unchanged: uint64_t\n    files_read: files read because the stat cache could not vouch for them\n    bytes_read: uint64_t'
 
 class mlops_dataset_status_entry(Structure):
-    __doc__ = "The C struct mlops_dataset_status_entry.\n\nFields:\n    path: const char *\n    change: an mlops_dataset_change\n    size: local size; the version's size when deleted\n    version_object_id: content id in the version, NULL when added\n    local_object_id: content id of the local file, NULL when deleted"
+    __doc__ = "The C struct mlops_dataset_status_entry.\n\nFields:\n    path: const char *\n    change: an mlops_dataset_change\n    size: local size; the version's size when deleted\n    version_object_id: content id in the version, NULL when added\n    local_object_id: content id of the local file when known (from the stat cache or read); NULL when deleted, when added, and when a size change alone showed the file modified (such files are not read)"
 
 class mlops_dataset_transfer_stats(Structure):
     __doc__ = 'The C struct mlops_dataset_transfer_stats.\n\nFields:\n    version: set by the caller to MLOPS_DATASET_TRANSFER_STATS_VERSION\n    version_id: the version transferred\n    created: 1: the version is new in the receiving store; 0: it had it already\n    seq: its sequence number in the receiving store\n    objects: file objects and the manifest the version references\n    blobs_copied: blobs (chunks, manifests, small objects) copied\n    bytes_copied: stored (compressed) bytes copied\n    blobs_present: blobs the receiving store had already'
+
+class mlops_dataset_table_options(Structure):
+    __doc__ = 'The C struct mlops_dataset_table_options.\n\nFields:\n    version: unsigned int\n    format: MLOPS_DATASET_TABLE_AUTO, _CSV or _JSONL\n    delimiter: CSV field delimiter; 0 means \',\'\n    quote: CSV quote character; 0 means \'"\'\n    no_header: CSV: 1 when the first record is data (columns are then named c1, c2, ...)\n    max_field_bytes: longest CSV field or JSON line accepted; 0 means 16 MiB'
 
 
 # ---- callbacks ----
@@ -593,9 +600,17 @@ mlops_dataset_transfer_stats._fields_ = [
     ('bytes_copied', c_uint64),
     ('blobs_present', c_uint64),
 ]
+mlops_dataset_table_options._fields_ = [
+    ('version', c_uint),
+    ('format', c_uint32),
+    ('delimiter', c_char),
+    ('quote', c_char),
+    ('no_header', c_uint32),
+    ('max_field_bytes', c_uint64),
+]
 
 # Versioned structs: the *_VERSION a caller sets in .version (options structs also have an _init function).
-STRUCT_VERSIONS = {'mlops_backend': MLOPS_BACKEND_VERSION, 'mlops_store_options': MLOPS_STORE_OPTIONS_VERSION, 'mlops_store_info': MLOPS_STORE_INFO_VERSION, 'mlops_verify_stats': MLOPS_VERIFY_STATS_VERSION, 'mlops_gc_options': MLOPS_GC_OPTIONS_VERSION, 'mlops_gc_stats': MLOPS_GC_STATS_VERSION, 'mlops_experiment_list_options': MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION, 'mlops_run_options': MLOPS_RUN_OPTIONS_VERSION, 'mlops_run_list_options': MLOPS_RUN_LIST_OPTIONS_VERSION, 'mlops_history_options': MLOPS_HISTORY_OPTIONS_VERSION, 'mlops_run_search_options': MLOPS_RUN_SEARCH_OPTIONS_VERSION, 'mlops_run_compare_options': MLOPS_RUN_COMPARE_OPTIONS_VERSION, 'mlops_mlflow_options': MLOPS_MLFLOW_OPTIONS_VERSION, 'mlops_mlflow_stats': MLOPS_MLFLOW_STATS_VERSION, 'mlops_dataset_commit_options': MLOPS_DATASET_COMMIT_OPTIONS_VERSION, 'mlops_dataset_commit_stats': MLOPS_DATASET_COMMIT_STATS_VERSION, 'mlops_dataset_checkout_options': MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION, 'mlops_dataset_checkout_stats': MLOPS_DATASET_CHECKOUT_STATS_VERSION, 'mlops_dataset_status_options': MLOPS_DATASET_STATUS_OPTIONS_VERSION, 'mlops_dataset_status_counts': MLOPS_DATASET_STATUS_COUNTS_VERSION, 'mlops_dataset_transfer_stats': MLOPS_DATASET_TRANSFER_STATS_VERSION}
+STRUCT_VERSIONS = {'mlops_backend': MLOPS_BACKEND_VERSION, 'mlops_store_options': MLOPS_STORE_OPTIONS_VERSION, 'mlops_store_info': MLOPS_STORE_INFO_VERSION, 'mlops_verify_stats': MLOPS_VERIFY_STATS_VERSION, 'mlops_gc_options': MLOPS_GC_OPTIONS_VERSION, 'mlops_gc_stats': MLOPS_GC_STATS_VERSION, 'mlops_experiment_list_options': MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION, 'mlops_run_options': MLOPS_RUN_OPTIONS_VERSION, 'mlops_run_list_options': MLOPS_RUN_LIST_OPTIONS_VERSION, 'mlops_history_options': MLOPS_HISTORY_OPTIONS_VERSION, 'mlops_run_search_options': MLOPS_RUN_SEARCH_OPTIONS_VERSION, 'mlops_run_compare_options': MLOPS_RUN_COMPARE_OPTIONS_VERSION, 'mlops_mlflow_options': MLOPS_MLFLOW_OPTIONS_VERSION, 'mlops_mlflow_stats': MLOPS_MLFLOW_STATS_VERSION, 'mlops_dataset_commit_options': MLOPS_DATASET_COMMIT_OPTIONS_VERSION, 'mlops_dataset_commit_stats': MLOPS_DATASET_COMMIT_STATS_VERSION, 'mlops_dataset_checkout_options': MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION, 'mlops_dataset_checkout_stats': MLOPS_DATASET_CHECKOUT_STATS_VERSION, 'mlops_dataset_status_options': MLOPS_DATASET_STATUS_OPTIONS_VERSION, 'mlops_dataset_status_counts': MLOPS_DATASET_STATUS_COUNTS_VERSION, 'mlops_dataset_transfer_stats': MLOPS_DATASET_TRANSFER_STATS_VERSION, 'mlops_dataset_table_options': MLOPS_DATASET_TABLE_OPTIONS_VERSION}
 
 # ---- functions ----
 # How each function reports failure: status (int, < 0 is an MLOPS_E* code), value (never fails),
@@ -773,6 +788,12 @@ FUNCTIONS = {
     'mlops_dataset_reader_free': 'free',
     'mlops_dataset_push': 'status',
     'mlops_dataset_pull': 'status',
+    'mlops_dataset_table_options_init': 'status',
+    'mlops_dataset_profile_file': 'status',
+    'mlops_dataset_validate_file': 'status',
+    'mlops_dataset_file_profile': 'status',
+    'mlops_dataset_validate': 'status',
+    'mlops_dataset_expectations_check': 'status',
     'mlops_backend_register': 'status',
     'mlops_backend_unregister': 'status',
     'mlops_backend_new': 'status',
@@ -952,6 +973,12 @@ SIGNATURES = {
     'mlops_dataset_reader_free': (None, [c_void_p]),
     'mlops_dataset_push': (c_int, [POINTER(mlops_dataset_transfer_stats), c_void_p, c_void_p, c_char_p]),
     'mlops_dataset_pull': (c_int, [POINTER(mlops_dataset_transfer_stats), c_void_p, c_void_p, c_char_p]),
+    'mlops_dataset_table_options_init': (c_int, [POINTER(mlops_dataset_table_options), c_uint]),
+    'mlops_dataset_profile_file': (c_int, [POINTER(c_void_p), POINTER(c_void_p), POINTER(c_uint64), c_char_p, POINTER(mlops_dataset_table_options)]),
+    'mlops_dataset_validate_file': (c_int, [POINTER(c_void_p), POINTER(c_int), c_char_p, c_char_p, c_char_p, POINTER(mlops_dataset_table_options)]),
+    'mlops_dataset_file_profile': (c_int, [POINTER(c_void_p), POINTER(c_void_p), POINTER(c_uint64), c_void_p, c_char_p, c_char_p, POINTER(mlops_dataset_table_options)]),
+    'mlops_dataset_validate': (c_int, [POINTER(c_void_p), POINTER(c_int), c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, POINTER(mlops_dataset_table_options)]),
+    'mlops_dataset_expectations_check': (c_int, [c_char_p, c_char_p]),
     'mlops_backend_register': (c_int, [c_char_p, mlops_backend_factory, c_void_p]),
     'mlops_backend_unregister': (c_int, [c_char_p]),
     'mlops_backend_new': (c_int, [POINTER(POINTER(mlops_backend)), c_char_p, c_char_p, c_int]),

@@ -379,7 +379,7 @@ class DatasetStatusCounts:
 
 @dataclass
 class DatasetStatusEntry:
-    __doc__ = "The C struct mlops_dataset_status_entry.\n\nFields:\n    path: const char *\n    change: an mlops_dataset_change\n    size: local size; the version's size when deleted\n    version_object_id: content id in the version, NULL when added\n    local_object_id: content id of the local file, NULL when deleted"
+    __doc__ = "The C struct mlops_dataset_status_entry.\n\nFields:\n    path: const char *\n    change: an mlops_dataset_change\n    size: local size; the version's size when deleted\n    version_object_id: content id in the version, NULL when added\n    local_object_id: content id of the local file when known (from the stat cache or read); NULL when deleted, when added, and when a size change alone showed the file modified (such files are not read)"
     path: 'Optional[str]'
     change: 'int'
     size: 'int'

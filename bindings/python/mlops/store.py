@@ -18,6 +18,7 @@ from .datasets import DatasetsAPI
 from .objects import ObjectReader, ObjectWriter, buffer_arg
 from .runs import RunsAPI
 from .runs_search import SearchAPI
+from .tables import TablesAPI
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -71,7 +72,7 @@ def open(path: PathLike, *, backend: Optional[str] = None, actor: Optional[str] 
 	return Store(handle)
 
 
-class Store(RunsAPI, SearchAPI, DatasetsAPI):
+class Store(RunsAPI, SearchAPI, DatasetsAPI, TablesAPI):
 	"""An open store. Close it with close() or a `with` block; a forgotten store is closed when collected."""
 
 	def __init__(self, handle: c_void_p):
