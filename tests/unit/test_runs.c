@@ -1043,6 +1043,58 @@ static void test_misc_api(void **state)
 	assert_int_equal(audit_count(f->store, "run.end", id), 1);
 }
 
+/* An object store failure while logging artifacts leaves no artifact row and the run usable; a restore that
+ * cannot read an object fails without leaving a partial file. */
+static void test_artifact_faults(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("runs-faults");
+	char loc[4200], file[4200];
+	snprintf(loc, sizeof(loc), "%s/objects", dir);
+	mlops_backend *inner = NULL;
+	th_ok(mlops_backend_new(&inner, "fs", loc, MLOPS_SYNC_NORMAL));
+	th_fault_backend *fb = th_fault_new(inner);
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.backend_instance = th_fault_base(fb);
+	mlops_store *store;
+	th_ok(mlops_store_open(&store, dir, &o));
+	mlops_run *run = start(store, "faults");
+	const char *id = mlops_run_id(run);
+
+	th_fault_arm(fb, TH_OP_WRITE, 1, TH_FAULT_ENOSPC);
+	th_assert_rc(mlops_run_log_artifact_data(run, "a.txt", "some bytes", 10), MLOPS_ENOSPC);
+	assert_true(th_fault_fired(fb));
+	mlops_artifact_iter *it;
+	const mlops_artifact_info *a;
+	th_ok(mlops_runs_artifacts(&it, store, id, NULL));
+	th_assert_rc(mlops_artifact_next(&a, it), MLOPS_ITEROVER);
+	mlops_artifact_iter_free(it);
+	assert_int_equal(audit_count(store, "artifact.log", id), 0);
+
+	th_ok(mlops_run_log_artifact_data(run, "a.txt", "some bytes", 10));
+	snprintf(file, sizeof(file), "%s/out.txt", dir);
+	th_fault_arm(fb, TH_OP_READ, 1, TH_FAULT_EIO);
+	th_assert_rc(mlops_runs_artifact_restore(store, id, "a.txt", file), MLOPS_EIO);
+	assert_int_not_equal(access(file, F_OK), 0);
+	th_ok(mlops_runs_artifact_restore(store, id, "a.txt", file));
+	char *data = slurp(file);
+	assert_string_equal(data, "some bytes");
+	free(data);
+
+	/* purge of one given run */
+	th_ok(mlops_run_end(run, MLOPS_RUN_FINISHED));
+	th_ok(mlops_runs_delete(store, id));
+	uint64_t n = 0;
+	th_ok(mlops_runs_purge(&n, store, id, 0));
+	assert_int_equal(n, 1);
+	th_assert_rc(mlops_runs_purge(&n, store, id, 0), MLOPS_ENOTFOUND);
+	th_assert_rc(mlops_runs_purge(&n, store, NULL, -1), MLOPS_EINVAL);
+	mlops_run_free(run);
+	mlops_store_free(store);
+	th_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1107,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test_setup_teardown(test_artifacts, setup, teardown),
+		cmocka_unit_test(test_artifact_faults),
 		cmocka_unit_test_setup_teardown(test_inputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_and_free_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misc_api, setup, teardown),
