@@ -184,6 +184,27 @@ static void proxy_adopt(mlops_backend *b)
 	((proxy_backend *)b)->owns = true;
 }
 
+/* Refuse, before anything writes to it, a SQLite file that holds something other than a store. */
+static int check_foreign(const char *path)
+{
+	mlops_db *db = NULL;
+	int rc = mlops__db_open(&db, path, MLOPS_DB_READONLY, DEFAULT_BUSY_MS, MLOPS_SYNC_NORMAL);
+	if (rc)
+		return mlops__error_prefix("cannot open store '%s'", path);
+	int64_t ours = 0, others = 0;
+	rc = mlops__db_query_int64(db, &ours, "SELECT count(*) FROM sqlite_master WHERE name = 'store_modules'");
+	if (!rc)
+		rc = mlops__db_query_int64(db, &others, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+		                                        "AND name <> 'blobs'");
+	mlops__db_close(db);
+	if (rc)
+		return mlops__error_prefix("cannot open store '%s'", path);
+	if (!ours && others)
+		return mlops__error(MLOPS_EINVAL, "'%s' is a SQLite database of something else, not a libmlops store",
+		                    path);
+	return 0;
+}
+
 typedef struct open_plan {
 	layout kind;
 	char *db_path;       /* NULL for memory */
@@ -226,6 +247,8 @@ static int plan_open(open_plan *p, const char *path, const mlops_store_options *
 		if (want && !single)
 			return mlops__error(MLOPS_EINVAL, "store '%s' is a single SQLite file; backend '%s' needs a directory",
 			                    path, want);
+		if (sq && (rc = check_foreign(path)) != 0)
+			return rc;
 		single = true;
 	} else if (exists && !S_ISDIR(st.st_mode)) {
 		return mlops__error(MLOPS_EINVAL, "'%s' is neither a directory nor a SQLite file", path);
@@ -246,15 +269,27 @@ static int plan_open(open_plan *p, const char *path, const mlops_store_options *
 	p->backend = want;
 	if (!(p->db_path = mlops__path_join(path, "mlops.db")) || !(p->location = mlops__path_join(path, "objects")))
 		return MLOPS_ENOMEM;
-	if (must_exist) {
-		if (!exists || access(p->db_path, F_OK) != 0)
-			return mlops__error(MLOPS_ENOTFOUND, "no store at '%s'", path);
-		return 0;
-	}
-	int rc = mlops__mkdir_p(path, 0755);
-	if (rc)
-		return mlops__error_prefix("cannot create store '%s'", path);
+	if (must_exist && (!exists || access(p->db_path, F_OK) != 0))
+		return mlops__error(MLOPS_ENOTFOUND, "no store at '%s'", path);
 	return 0;
+}
+
+/* The caller's instance (behind a proxy until the open succeeds) or a new instance of the named backend. */
+static int make_backend(mlops_backend **out, const char *name, const open_plan *p, const mlops_store_options *o,
+                        const char *path)
+{
+	*out = NULL;
+	mlops_backend *in = o->backend_instance;
+	if (!in) {
+		int rc = mlops_backend_new(out, name, p->location, o->sync);
+		return rc ? mlops__error_prefix("cannot open store '%s'", path) : 0;
+	}
+	if (in->version < 1 || in->version > MLOPS_BACKEND_VERSION || !in->write || !in->read || !in->exists ||
+	    !in->free)
+		return mlops__error(MLOPS_EVERSION, "store '%s': backend instance has version %u or lacks "
+		                    "write/read/exists/free (this library knows version 1..%d)", path, in->version,
+		                    MLOPS_BACKEND_VERSION);
+	return proxy_new(out, in);
 }
 
 static int check_options(const mlops_store_options *o, const char *path)
@@ -321,7 +356,17 @@ int mlops_store_open(mlops_store **out, const char *path, const mlops_store_opti
 	}
 	if ((rc = plan_open(&plan, path, o)) != 0)
 		goto fail;
+	/* A backend known up front is created before anything is written, so that a bad name or a failing backend
+	 * leaves no half-made store behind. */
+	const char *backend_name = o->backend_instance ? "custom" : plan.backend;
+	if (backend_name && (rc = make_backend(&backend, backend_name, &plan, o, path)) != 0)
+		goto fail;
 	bool readonly = (o->flags & MLOPS_STORE_READONLY) != 0;
+	if (plan.kind == LAYOUT_DIR && !(o->flags & (MLOPS_STORE_MUST_EXIST | MLOPS_STORE_READONLY)) &&
+	    (rc = mlops__mkdir_p(path, 0755)) != 0) {
+		mlops__error_prefix("cannot create store '%s'", path);
+		goto fail;
+	}
 	unsigned dbflags = plan.kind == LAYOUT_MEMORY ? MLOPS_DB_MEMORY
 	                   : readonly                 ? MLOPS_DB_READONLY
 	                   : (o->flags & MLOPS_STORE_MUST_EXIST) ? 0
@@ -332,30 +377,16 @@ int mlops_store_open(mlops_store **out, const char *path, const mlops_store_opti
 			rc = mlops__error(MLOPS_ENOTFOUND, "no store at '%s'", path);
 		goto fail;
 	}
-	const char *backend_name = plan.backend;
-	if (plan.kind == LAYOUT_DIR && !backend_name && !o->backend_instance) {
+	if (!backend_name) {
+		/* a directory store opened without a name: the backend it was created with */
 		if ((rc = recorded_backend(&recorded, s->db)) != 0)
 			goto fail;
 		backend_name = recorded ? recorded : "fs";
-	}
-	if ((rc = mlops_store__migrate(s->db, path, readonly, o->backend_instance ? "custom" : backend_name,
-	                                s->actor)) != 0)
-		goto fail;
-	if (o->backend_instance) {
-		mlops_backend *in = o->backend_instance;
-		if (in->version < 1 || in->version > MLOPS_BACKEND_VERSION || !in->write || !in->read || !in->exists ||
-		    !in->free) {
-			rc = mlops__error(MLOPS_EVERSION, "store '%s': backend instance has version %u or lacks "
-			                  "write/read/exists/free (this library knows version 1..%d)", path, in->version,
-			                  MLOPS_BACKEND_VERSION);
+		if ((rc = make_backend(&backend, backend_name, &plan, o, path)) != 0)
 			goto fail;
-		}
-		if ((rc = proxy_new(&backend, in)) != 0)
-			goto fail;
-	} else if ((rc = mlops_backend_new(&backend, backend_name, plan.location, o->sync)) != 0) {
-		mlops__error_prefix("cannot open store '%s'", path);
-		goto fail;
 	}
+	if ((rc = mlops_store__migrate(s->db, path, readonly, backend_name, s->actor)) != 0)
+		goto fail;
 	int level = o->compression_level ? o->compression_level : DEFAULT_LEVEL;
 	rc = mlops__odb_open(&s->odb, backend, level, o->sync);
 	backend = NULL; /* the odb owns it now, also on failure */

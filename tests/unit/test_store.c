@@ -184,7 +184,10 @@ static void test_bad_options(void **state)
 	expect_error(mlops_store_open(&s, dir, &o), MLOPS_EINVAL, "flags");
 	o.flags = 0;
 	o.backend = "no-such-backend";
-	expect_error(mlops_store_open(&s, dir, &o), MLOPS_ENOTFOUND, "no-such-backend");
+	char *sub = join(dir, "new");
+	expect_error(mlops_store_open(&s, sub, &o), MLOPS_ENOTFOUND, "no-such-backend");
+	assert_false(file_exists(sub)); /* nothing was created */
+	free(sub);
 	o.backend = "fs";
 	expect_error(mlops_store_open(&s, ":memory:", &o), MLOPS_EINVAL, "needs a directory");
 	expect_error(mlops_store_open(&s, "", NULL), MLOPS_EINVAL, "empty");
