@@ -806,6 +806,49 @@ static void test_audit_internal(void **state)
 	mlops_store_free(s);
 }
 
+static char *first_actor(mlops_store *s)
+{
+	mlops_audit_iter *it = NULL;
+	th_ok(mlops_audit_iter_new(&it, s, 0));
+	mlops_audit_entry e;
+	th_ok(mlops_audit_next(&e, it));
+	char *actor = strdup(e.actor);
+	mlops_audit_iter_free(it);
+	return actor;
+}
+
+static void test_actor(void **state)
+{
+	(void)state;
+	char *saved_user = getenv("USER") ? strdup(getenv("USER")) : NULL;
+	char *saved_actor = getenv("MLOPS_ACTOR") ? strdup(getenv("MLOPS_ACTOR")) : NULL;
+	const char *want[] = { "from-options", "from-env", "from-user", "unknown" };
+	for (int i = 0; i < 4; i++) {
+		setenv("MLOPS_ACTOR", "from-env", 1);
+		setenv("USER", "from-user", 1);
+		if (i >= 2)
+			unsetenv("MLOPS_ACTOR");
+		if (i >= 3)
+			unsetenv("USER");
+		mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+		o.actor = i == 0 ? "from-options" : NULL;
+		mlops_store *s = NULL;
+		th_ok(mlops_store_open(&s, ":memory:", &o));
+		char *actor = first_actor(s);
+		assert_string_equal(actor, want[i]);
+		free(actor);
+		mlops_store_free(s);
+	}
+	if (saved_user)
+		setenv("USER", saved_user, 1);
+	if (saved_actor)
+		setenv("MLOPS_ACTOR", saved_actor, 1);
+	else
+		unsetenv("MLOPS_ACTOR");
+	free(saved_user);
+	free(saved_actor);
+}
+
 static void test_reopen_keeps_data(void **state)
 {
 	(void)state;
@@ -904,6 +947,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_audit_internal),
+		cmocka_unit_test(test_actor),
 		cmocka_unit_test(test_reopen_keeps_data),
 		cmocka_unit_test(test_free_order),
 	};
