@@ -23,7 +23,19 @@ typedef struct mlops__migration {
 	int (*fn)(mlops_db *db);
 } mlops__migration;
 
-/* A domain module as the store sees it. */
+/*
+ * A domain module as the store sees it. To add one: define `const mlops__module mlops_<name>__module` in the
+ * module's schema file and add one line to the table in src/store/modules.c (the store module stays first).
+ *  - Migrations: step k (1-based) has version k and brings the module's tables from k - 1 to k. A released step is
+ *    never edited; a schema change is a new step. Every pending step of every module runs in one BEGIN IMMEDIATE
+ *    transaction when a store is opened read-write; the module's version is kept in store_modules. A store whose
+ *    module version is above the library's latest is refused with MLOPS_EVERSION.
+ *  - gc roots: each query returns one TEXT column of object ids the module references. They run in one read
+ *    snapshot; the chunks of manifests are added by gc itself; ids that are not 32 hex characters are ignored by
+ *    gc and reported by verify as metadata errors.
+ *  - Writes: mlops_store__check_writable, then put objects, then mlops_store__begin_write, the change, an audit
+ *    row (mlops_store__audit) and lineage edges (mlops_store__lineage_add) in that transaction, then commit.
+ */
 typedef struct mlops__module {
 	const char *name;                     /* also its table prefix, e.g. "runs" -> runs_* tables */
 	const mlops__migration *migrations;   /* in ascending version order, starting at 1 */
@@ -36,7 +48,7 @@ typedef struct mlops__module {
 extern const mlops__module *const mlops__modules[];
 
 struct mlops_store {
-	int refs;            /* the caller's reference plus one per live child handle */
+	int refs;            /* the caller's reference plus one per live child handle (atomic) */
 	char *path;
 	char *actor;
 	uint32_t flags;
