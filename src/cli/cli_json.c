@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BIT(d) ((uint64_t)1 << ((d) & 63))
@@ -168,9 +169,16 @@ void cli_json_double(cli_json *j, double v)
 		cli_json_string(j, v > 0 ? "Infinity" : "-Infinity");
 		return;
 	}
+	char buf[32];
+
 	comma(j);
-	/* %.17g round-trips every double. */
-	fprintf(j->out, "%.17g", v);
+	/* The shortest of %.15g..%.17g that reads back as the same double (0.1, not 0.10000000000000001). */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, j->out);
 }
 
 void cli_json_bool(cli_json *j, bool v)
