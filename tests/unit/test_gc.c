@@ -406,6 +406,56 @@ static void test_verify_metadata(void **state)
 	free(db);
 }
 
+/* Blobs and metadata in one SQLite file: gc and verify work through the backend's own connection. */
+static void test_single_file(void **state)
+{
+	fixture *f = *state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/one.db", f->dir);
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.backend = "sqlite";
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, path, &o));
+	size_t n = 500 * 1024;
+	unsigned char *big = malloc(n);
+	assert_non_null(big);
+	th_fill_random(big, n, 77);
+	char keep[MLOPS_OID_BUFSIZE], drop[MLOPS_OID_BUFSIZE], small[MLOPS_OID_BUFSIZE];
+	th_ok(mlops_object_put(keep, s, big, n));
+	big[0] ^= 1;
+	th_ok(mlops_object_put(drop, s, big, n));
+	th_ok(mlops_object_put(small, s, "small", 5));
+	th_ok(mlops_object_pin(s, "keep", keep));
+	th_ok(mlops_object_pin(s, "small", small));
+	mlops_gc_stats st = run_gc(s, 0, 0);
+	assert_int_equal(st.objects_removed, 2); /* drop's manifest and its first chunk */
+	assert_int_equal(exists(s, keep), 1);
+	assert_int_equal(exists(s, drop), 0);
+	mlops_verify_stats vs = MLOPS_VERIFY_STATS_INIT;
+	char *report = NULL;
+	th_ok(mlops_store_verify(&vs, &report, s));
+	assert_null(report);
+	assert_int_equal(vs.objects_checked, st.objects_kept);
+	mlops_store_free(s);
+	/* damage the small object's blob inside the file */
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE blobs SET data = substr(data, 1, length(data) - 1) || x'00' WHERE key = '%s'",
+	         small);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(h), 1);
+	sqlite3_close(h);
+	th_ok(mlops_store_open(&s, path, NULL));
+	th_ok(mlops_store_verify(&vs, &report, s));
+	assert_int_equal(vs.objects_corrupt, 1);
+	assert_non_null(report);
+	assert_non_null(strstr(report, small));
+	mlops_free(report);
+	mlops_store_free(s);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify_finds_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_missing_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_file, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("gc", tests, NULL, NULL);
 }
