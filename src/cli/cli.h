@@ -92,6 +92,13 @@ bool cli_parse_int64(int64_t *out, const char *s);
  */
 void cli_getopt_reset(void);
 
+/*
+ * Parse the arguments of a (sub-)command that has no option but --help and takes min..max operands (left at
+ * argv[optind...]). Returns -1 when the command should go on, else the exit code to return: CLI_OK after printing
+ * usage for --help, CLI_USAGE after a usage error.
+ */
+int cli_parse_operands(const char *cmd, const char *usage, int min, int max, int argc, char **argv);
+
 /* Print the usage error for what getopt_long returned ('?' unknown option, ':' missing argument) and return
  * CLI_USAGE. */
 int cli_bad_option(const char *cmd, int ret, char **argv);

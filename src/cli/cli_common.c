@@ -82,6 +82,28 @@ int cli_bad_option(const char *cmd, int ret, char **argv)
 	return cli_usage(cmd, "unknown option '%s'", arg);
 }
 
+int cli_parse_operands(const char *cmd, const char *usage, int min, int max, int argc, char **argv)
+{
+	static const struct option help_only[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1) {
+		if (c != 'h')
+			return cli_bad_option(cmd, c, argv);
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (argc - optind < min)
+		return cli_usage(cmd, "missing argument");
+	if (argc - optind > max)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + max]);
+	return -1;
+}
+
 bool cli_parse_int64(int64_t *out, const char *s)
 {
 	char *end;

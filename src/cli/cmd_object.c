@@ -9,31 +9,6 @@
 
 #define IO_BUF (256 * 1024)
 
-static const struct option help_only[] = {
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
-
-/* Parse a sub-command that takes only --help and exactly n operands; returns -1 to go on, else an exit code. */
-static int parse_operands(const char *cmd, const char *usage, int n, int argc, char **argv)
-{
-	int c;
-
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(cmd, c, argv);
-	}
-	if (argc - optind < n)
-		return cli_usage(cmd, "missing argument");
-	if (argc - optind > n)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + n]);
-	return -1;
-}
-
 /* ---- put ---- */
 
 static const char put_usage[] =
@@ -351,7 +326,7 @@ static const char cat_usage[] =
 static int cat_run(cli_ctx *ctx, int argc, char **argv)
 {
 	mlops_store *store;
-	int rc = parse_operands("object cat", cat_usage, 1, argc, argv);
+	int rc = cli_parse_operands("object cat", cat_usage, 1, 1, argc, argv);
 
 	if (rc >= 0)
 		return rc;
@@ -375,7 +350,7 @@ static int pin_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store;
 	const char *name, *id;
 	char what[4200];
-	int rc = parse_operands("object pin", pin_usage, 2, argc, argv);
+	int rc = cli_parse_operands("object pin", pin_usage, 2, 2, argc, argv);
 
 	if (rc >= 0)
 		return rc;
@@ -416,7 +391,7 @@ static int unpin_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store;
 	const char *name;
 	char what[4200], id[MLOPS_OID_BUFSIZE];
-	int rc = parse_operands("object unpin", unpin_usage, 1, argc, argv);
+	int rc = cli_parse_operands("object unpin", unpin_usage, 1, 1, argc, argv);
 
 	if (rc >= 0)
 		return rc;

@@ -9,10 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const struct option help_only[] = {
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
 
 static void human_bytes(char *buf, size_t cap, uint64_t n)
 {
@@ -28,24 +24,6 @@ static void human_bytes(char *buf, size_t cap, uint64_t n)
 		snprintf(buf, cap, "%llu B", (unsigned long long)n);
 	else
 		snprintf(buf, cap, "%.1f %s", v, units[u]);
-}
-
-/* Parse a command that takes only --help and at most max_args operands; returns -1 to go on, else an exit code. */
-static int parse_plain(const char *cmd, const char *usage, int max_args, int argc, char **argv)
-{
-	int c;
-
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", help_only, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(cmd, c, argv);
-	}
-	if (argc - optind > max_args)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + max_args]);
-	return -1;
 }
 
 /* ---- init ---- */
@@ -82,7 +60,7 @@ static int init_run(cli_ctx *ctx, int argc, char **argv)
 	const char *path;
 	char what[PATH_MAX + 64];
 	bool existed;
-	int rc = parse_plain("init", init_usage, 1, argc, argv);
+	int rc = cli_parse_operands("init", init_usage, 0, 1, argc, argv);
 
 	if (rc >= 0)
 		return rc;
@@ -134,7 +112,7 @@ static int info_run(cli_ctx *ctx, int argc, char **argv)
 {
 	mlops_store_info info = MLOPS_STORE_INFO_INIT;
 	mlops_store *store;
-	int rc = parse_plain("info", info_usage, 0, argc, argv);
+	int rc = cli_parse_operands("info", info_usage, 0, 0, argc, argv);
 
 	if (rc >= 0)
 		return rc;
@@ -286,7 +264,7 @@ static int verify_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store;
 	char *report = NULL;
 	uint64_t problems;
-	int rc = parse_plain("verify", verify_usage, 0, argc, argv);
+	int rc = cli_parse_operands("verify", verify_usage, 0, 0, argc, argv);
 
 	if (rc >= 0)
 		return rc;
