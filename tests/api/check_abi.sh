@@ -65,6 +65,6 @@ fi
 if (( rc & 4 )); then
 	echo "check_abi: compatible ABI changes (see above); the baseline can be refreshed with --update"
 else
-	echo "check_abi: ABI identical to the baseline"
+	echo "check_abi: no change to the ABI of the baseline (functions added since are allowed)"
 fi
 exit 0
