@@ -19,6 +19,7 @@ static const cli_command *const commands[] = {
 	/* Module commands: add one line here per command, e.g. "&cli_cmd_runs," (declared in cli.h). */
 	&cli_cmd_experiments,
 	&cli_cmd_runs,
+	&cli_cmd_data,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
