@@ -273,8 +273,11 @@ int mlops__odb_reader_read(size_t *out_n, mlops_odb_reader *r, void *buf, size_t
 			       r->pos < r->offsets[r->chunk_idx + 1]) ? r->chunk_idx : locate(r, r->pos);
 			if (idx != r->chunk_idx) {
 				int rc = load_chunk(r, idx);
-				if (rc)
+				if (rc) {
+					/* Nothing is returned, so nothing is consumed: a retry starts at the same offset. */
+					r->pos = start;
 					return rc;
+				}
 			}
 			base = r->offsets[idx];
 		}

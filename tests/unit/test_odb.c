@@ -835,7 +835,7 @@ static void test_faults_get(void **state)
 			assert_true(rc < 0);
 			assert_true(total < n);
 			if (r) {
-				th_ok(mlops__odb_reader_seek(r, total));
+				/* A failed read consumes nothing: reading again continues where it stopped. */
 				while ((rc = mlops__odb_reader_read(&got, r, buf, sizeof(buf))) == 0 && got)
 					total += got;
 				th_ok(rc);
