@@ -147,8 +147,10 @@ static int parse_values(jctx *j, ex *e, const char *obj, size_t idx)
 	sqlite3_finalize(st);
 	if (ret)
 		return ret;
-	qsort(e->set, e->nset, sizeof(char *), str_cmp);
-	qsort(e->nums, e->nnums, sizeof(double), num_cmp);
+	if (e->nset)
+		qsort(e->set, e->nset, sizeof(char *), str_cmp);
+	if (e->nnums)
+		qsort(e->nums, e->nnums, sizeof(double), num_cmp);
 	return 0;
 }
 
