@@ -1,8 +1,8 @@
 /*
  * Store handle tests: layouts (directory, single file, memory, custom and registered backends), options,
- * read-only and must-exist opens, format versions and migrations (with the committed tests/data/store-v1
- * fixture), store info, the actor, and destruction in any order; the object API, pins and the audit log are in
- * test_store_objects.inc.
+ * read-only and must-exist opens, format versions, store info, the actor, and destruction in any order.
+ * Migrations and the committed tests/data/store-v1 fixture are in test_store_migrate.inc; the object API, pins
+ * and the audit log in test_store_objects.inc.
  *
  * Run with MLOPS_GENERATE_FIXTURE=<dir> to write a fresh fixture store into <dir> instead of testing.
  */
@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 static char *join(const char *a, const char *b)
 {
@@ -481,128 +482,7 @@ static void test_readonly_needs_migration(void **state)
 	free(dir);
 }
 
-/* ---- the committed store-v1 fixture ---- */
-
-#define FIXTURE_BIG (300u * 1024u)
-
-typedef struct fixture_obj {
-	const char *pin;
-	size_t size;
-	uint64_t seed;  /* 0: the bytes of `text` */
-	const char *text;
-} fixture_obj;
-
-static const fixture_obj fixture_objs[] = {
-	{ "hello", 5, 0, "hello" },
-	{ "empty", 0, 0, "" },
-	{ "text-100k", 100 * 1024, 11, NULL },
-	{ "random-300k", FIXTURE_BIG, 12, NULL },
-};
-
-static unsigned char *fixture_bytes(const fixture_obj *f)
-{
-	unsigned char *b = malloc(f->size ? f->size : 1);
-	assert_non_null(b);
-	if (!f->seed)
-		memcpy(b, f->text, f->size);
-	else if (f->seed == 11)
-		th_fill_text(b, f->size, f->seed);
-	else
-		th_fill_random(b, f->size, f->seed);
-	return b;
-}
-
-static void fixture_fill(mlops_store *s, char ids[][MLOPS_OID_BUFSIZE])
-{
-	for (size_t i = 0; i < sizeof(fixture_objs) / sizeof(fixture_objs[0]); i++) {
-		unsigned char *b = fixture_bytes(&fixture_objs[i]);
-		th_ok(mlops_object_put(ids[i], s, b, fixture_objs[i].size));
-		th_ok(mlops_object_pin(s, fixture_objs[i].pin, ids[i]));
-		free(b);
-	}
-	th_ok(mlops_lineage_add(s, "object", ids[0], "object", ids[3], "derived"));
-}
-
-static int generate_fixture(const char *dir)
-{
-	mlops_store *s = NULL;
-	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
-	o.actor = "fixture";
-	if (mlops_store_open(&s, dir, &o) != 0) {
-		fprintf(stderr, "cannot create fixture at %s: %s\n", dir, mlops_error_last()->message);
-		return 1;
-	}
-	char ids[4][MLOPS_OID_BUFSIZE];
-	fixture_fill(s, ids);
-	mlops_store_free(s);
-	printf("fixture store written to %s\n", dir);
-	return 0;
-}
-
-static void copy_tree(const char *from, const char *to)
-{
-	char cmd[4096];
-	snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s/'", from, to);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void test_fixture_v1(void **state)
-{
-	(void)state;
-	char *src = join(MLOPS_TEST_DATA, "store-v1");
-	char *dbsrc = join(src, "mlops.db");
-	if (!file_exists(dbsrc))
-		fail_msg("fixture %s is missing", dbsrc);
-	char *dir = th_tmpdir("fixture");
-	copy_tree(src, dir);
-	mlops_store *s = NULL;
-	th_ok(mlops_store_open(&s, dir, NULL));
-	/* the ids the current library computes for the same content must be the stored ones */
-	mlops_store *mem = NULL;
-	th_ok(mlops_store_open(&mem, ":memory:", NULL));
-	char want[4][MLOPS_OID_BUFSIZE];
-	for (size_t i = 0; i < 4; i++) {
-		unsigned char *b = fixture_bytes(&fixture_objs[i]);
-		th_ok(mlops_object_put(want[i], mem, b, fixture_objs[i].size));
-		char pinned[MLOPS_OID_BUFSIZE];
-		th_ok(mlops_object_pin_get(pinned, s, fixture_objs[i].pin));
-		assert_string_equal(pinned, want[i]);
-		void *data = NULL;
-		size_t n = 0;
-		th_ok(mlops_object_get(&data, &n, s, pinned));
-		assert_int_equal(n, fixture_objs[i].size);
-		if (n)
-			assert_memory_equal(data, b, n);
-		mlops_free(data);
-		free(b);
-	}
-	mlops_store_free(mem);
-	mlops_lineage_iter *it = NULL;
-	th_ok(mlops_lineage_walk(&it, s, "object", want[0], MLOPS_LINEAGE_DOWNSTREAM, 0));
-	mlops_lineage_edge e;
-	th_ok(mlops_lineage_next(&e, it));
-	assert_string_equal(e.to_id, want[3]);
-	th_assert_rc(mlops_lineage_next(&e, it), MLOPS_ITEROVER);
-	mlops_lineage_iter_free(it);
-	mlops_verify_stats vs = MLOPS_VERIFY_STATS_INIT;
-	char *report = NULL;
-	th_ok(mlops_store_verify(&vs, &report, s));
-	if (report)
-		fail_msg("fixture verify: %s", report);
-	assert_true(vs.objects_checked >= 5);
-	assert_int_equal(vs.objects_corrupt + vs.objects_missing + vs.metadata_errors, 0);
-	/* gc with no grace keeps every pinned object of the old store */
-	mlops_gc_options go = MLOPS_GC_OPTIONS_INIT;
-	go.grace_seconds = 0;
-	mlops_gc_stats gs = MLOPS_GC_STATS_INIT;
-	th_ok(mlops_store_gc(&gs, s, &go));
-	assert_int_equal(gs.objects_removed, 0);
-	mlops_store_free(s);
-	free(dbsrc);
-	free(src);
-	th_rmrf(dir);
-	free(dir);
-}
+#include "test_store_migrate.inc"
 
 #include "test_store_objects.inc"
 
@@ -743,6 +623,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_newer_store),
 		cmocka_unit_test(test_readonly_needs_migration),
+		cmocka_unit_test(test_module_migration),
 		cmocka_unit_test(test_fixture_v1),
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_pins),
