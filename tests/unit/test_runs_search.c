@@ -1,0 +1,1000 @@
+/*
+ * Unit tests of run search: the filter and order_by grammar (valid and invalid inputs, quoting, error
+ * positions), the SQL semantics (missing keys, NaN, LIKE/ILIKE, IN, IS NULL, OR/NOT/parentheses, aggregates),
+ * ordering (missing last, NaN after numbers), pagination and projection. Blocks that port MLflow's own tests name
+ * the test they mirror (tests/utils/test_search_utils.py, tests/store/tracking/test_sqlalchemy_store.py).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "runs/search_int.h"
+
+typedef struct fx {
+	char *dir;
+	char *path;
+	mlops_store *store;
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	f->dir = th_tmpdir("search");
+	f->path = malloc(strlen(f->dir) + 16);
+	sprintf(f->path, "%s/store", f->dir);
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.sync = MLOPS_SYNC_OFF;
+	o.actor = "tester";
+	th_ok(mlops_store_open(&f->store, f->path, &o));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	mlops_store_free(f->store);
+	th_rmrf(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+/* Start a run (name, start time) in exp (NULL: Default) and return its id (malloc'd). The run stays RUNNING. */
+static char *mk(mlops_store *s, const char *exp, const char *name, int64_t start_ms)
+{
+	mlops_run_options o = MLOPS_RUN_OPTIONS_INIT;
+	o.experiment_id = exp;
+	o.run_name = name;
+	o.start_ms = start_ms;
+	mlops_run *run;
+	th_ok(mlops_run_start(&run, s, &o));
+	char *id = strdup(mlops_run_id(run));
+	mlops_run_free(run);
+	return id;
+}
+
+static void param(mlops_store *s, const char *id, const char *k, const char *v)
+{
+	th_ok(mlops_runs_log_param(s, id, k, v, 0));
+}
+
+static void tag(mlops_store *s, const char *id, const char *k, const char *v)
+{
+	th_ok(mlops_runs_set_tag(s, id, k, v));
+}
+
+static void metric(mlops_store *s, const char *id, const char *k, double v, int64_t step, int64_t ts)
+{
+	th_ok(mlops_runs_log_metric(s, id, k, v, step, ts));
+}
+
+static char *new_exp(mlops_store *s, const char *name)
+{
+	char id[MLOPS_EXPERIMENT_ID_BUFSIZE];
+	th_ok(mlops_experiment_create(id, s, name, NULL));
+	return strdup(id);
+}
+
+typedef struct q {
+	const char *exp;           /* one experiment, or NULL for all */
+	const char *filter;
+	const char *order[4];
+	int view;
+	size_t max;
+	const char *token;
+} q;
+
+static char last_token[64];
+
+/* Run a search; return the run names in result order joined by spaces, or "ERR <name>" (malloc'd). */
+static char *names(mlops_store *s, q in)
+{
+	mlops_run_search_options o = MLOPS_RUN_SEARCH_OPTIONS_INIT;
+	const char *exps[1] = {in.exp};
+	if (in.exp) {
+		o.experiment_ids = exps;
+		o.n_experiment_ids = 1;
+	}
+	o.filter = in.filter;
+	size_t n = 0;
+	while (n < 4 && in.order[n])
+		n++;
+	o.order_by = n ? in.order : NULL;
+	o.n_order_by = n;
+	o.view = in.view;
+	o.max_results = in.max;
+	o.page_token = in.token;
+	mlops_run_search *r;
+	int rc = mlops_runs_search(&r, s, &o);
+	char *out = calloc(1, 65536);
+	last_token[0] = '\0';
+	if (rc) {
+		snprintf(out, 65536, "ERR %s", mlops_error_name(rc));
+		return out;
+	}
+	const mlops_run_row *row;
+	while ((rc = mlops_run_search_next(&row, r)) == 0) {
+		if (out[0])
+			strcat(out, " ");
+		strcat(out, row->info->run_name);
+	}
+	assert_int_equal(rc, MLOPS_ITEROVER);
+	const char *t = mlops_run_search_next_page_token(r);
+	if (t)
+		snprintf(last_token, sizeof(last_token), "%s", t);
+	mlops_run_search_free(r);
+	return out;
+}
+
+#define EXPECT(store, expected, ...)                                   \
+	do {                                                               \
+		q q_ = {__VA_ARGS__};                                          \
+		char *got_ = names((store), q_);                               \
+		if (strcmp(got_, (expected)) != 0)                             \
+			fail_msg("search %s (filter %s): got '%s', expected '%s'", #__VA_ARGS__, \
+			         q_.filter ? q_.filter : "-", got_, (expected)); \
+		free(got_);                                                    \
+	} while (0)
+
+/* ---- grammar: valid filters (mirrors test_search_utils.py::test_filter and test_correct_quote_trimming) ---- */
+
+typedef struct parse_case {
+	const char *filter;
+	srch_entity entity;
+	const char *key;
+	srch_op op;
+	const char *value;   /* as written for numbers, unquoted for strings; NULL for IS [NOT] NULL */
+} parse_case;
+
+static void test_parse_valid(void **state)
+{
+	(void)state;
+	static const parse_case cases[] = {
+		{"metric.acc >= 0.94", SRCH_METRIC, "acc", SRCH_OP_GE, "0.94"},
+		{"metric.acc>=100", SRCH_METRIC, "acc", SRCH_OP_GE, "100"},
+		{"params.m!='tf'", SRCH_PARAM, "m", SRCH_OP_NE, "tf"},
+		{"params.\"m\"!=\"tf\"", SRCH_PARAM, "m", SRCH_OP_NE, "tf"},
+		{"metric.\"legit name\" >= 0.243", SRCH_METRIC, "legit name", SRCH_OP_GE, "0.243"},
+		{"metrics.XYZ = 3", SRCH_METRIC, "XYZ", SRCH_OP_EQ, "3"},
+		{"params.\"cat dog\" = \"pets\"", SRCH_PARAM, "cat dog", SRCH_OP_EQ, "pets"},
+		{"metrics.\"X-Y-Z\" = 3", SRCH_METRIC, "X-Y-Z", SRCH_OP_EQ, "3"},
+		{"metrics.\"X//Y#$$@&Z\" = 3", SRCH_METRIC, "X//Y#$$@&Z", SRCH_OP_EQ, "3"},
+		{"params.model = 'LinearRegression'", SRCH_PARAM, "model", SRCH_OP_EQ, "LinearRegression"},
+		{"`metric`.a >= 0.1", SRCH_METRIC, "a", SRCH_OP_GE, "0.1"},
+		{"tags.version = 'commit-hash'", SRCH_TAG, "version", SRCH_OP_EQ, "commit-hash"},
+		{"`tags`.source_name = 'a notebook'", SRCH_TAG, "source_name", SRCH_OP_EQ, "a notebook"},
+		{"metrics.\"accuracy.2.0\" > 5", SRCH_METRIC, "accuracy.2.0", SRCH_OP_GT, "5"},
+		{"metrics.accuracy.2.0 > 5", SRCH_METRIC, "accuracy.2.0", SRCH_OP_GT, "5"},
+		{"metrics.`spacey name` > 5", SRCH_METRIC, "spacey name", SRCH_OP_GT, "5"},
+		{"params.\"p.a.r.a.m\" != \"a\"", SRCH_PARAM, "p.a.r.a.m", SRCH_OP_NE, "a"},
+		{"params.p.a.r.a.m != 'a'", SRCH_PARAM, "p.a.r.a.m", SRCH_OP_NE, "a"},
+		{"tags.\"t.a.g\" = \"a\"", SRCH_TAG, "t.a.g", SRCH_OP_EQ, "a"},
+		{"tags.version IS NULL", SRCH_TAG, "version", SRCH_OP_IS_NULL, NULL},
+		{"tags.version IS NOT NULL", SRCH_TAG, "version", SRCH_OP_IS_NOT_NULL, NULL},
+		{"params.lr is null", SRCH_PARAM, "lr", SRCH_OP_IS_NULL, NULL},
+		{"params.lr IS NOT NULL", SRCH_PARAM, "lr", SRCH_OP_IS_NOT_NULL, NULL},
+		/* test_correct_quote_trimming */
+		{"params.m = 'LR'", SRCH_PARAM, "m", SRCH_OP_EQ, "LR"},
+		{"params.m = \"LR\"", SRCH_PARAM, "m", SRCH_OP_EQ, "LR"},
+		{"params.m = \"L'Hosp\"", SRCH_PARAM, "m", SRCH_OP_EQ, "L'Hosp"},
+		{"params.m = 'L''Hosp'", SRCH_PARAM, "m", SRCH_OP_EQ, "L'Hosp"},
+		/* ours: numbers in scientific notation, signs, aggregates */
+		{"metrics.loss < 1e-3", SRCH_METRIC, "loss", SRCH_OP_LT, "1e-3"},
+		{"metrics.loss > -2.5E+2", SRCH_METRIC, "loss", SRCH_OP_GT, "-2.5E+2"},
+		{"metrics.loss.min <= .5", SRCH_METRIC, "loss", SRCH_OP_LE, ".5"},
+		{"metrics.\"loss.min\" <= 1", SRCH_METRIC, "loss.min", SRCH_OP_LE, "1"},
+		{"params.a <> 'x'", SRCH_PARAM, "a", SRCH_OP_NE, "x"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mlops_runs__arena a = {0};
+		srch_node *n;
+		int rc = mlops_runs__srch_parse_filter(&n, &a, cases[i].filter);
+		if (rc)
+			fail_msg("'%s' refused: %s", cases[i].filter, mlops_error_last()->message);
+		assert_non_null(n);
+		assert_int_equal(n->kind, SRCH_N_CMP);
+		assert_int_equal(n->id.entity, cases[i].entity);
+		assert_string_equal(n->id.key, cases[i].key);
+		assert_int_equal(n->op, cases[i].op);
+		if (cases[i].value) {
+			assert_int_equal(n->n_vals, 1);
+			assert_string_equal(n->vals[0].str, cases[i].value);
+		} else {
+			assert_int_equal(n->n_vals, 0);
+		}
+		mlops_runs__arena_free(&a);
+	}
+	/* Aggregates, attributes, conjunctions and the blank filter. */
+	mlops_runs__arena a = {0};
+	srch_node *n;
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "metrics.loss.min < 0.2"));
+	assert_int_equal(n->id.agg, SRCH_AGG_MIN);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "metrics.`loss`.max > 0.2"));
+	assert_int_equal(n->id.agg, SRCH_AGG_MAX);
+	assert_string_equal(n->id.key, "loss");
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "metrics.loss.count >= 3"));
+	assert_int_equal(n->id.agg, SRCH_AGG_COUNT);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "metrics.loss.last = 1"));
+	assert_int_equal(n->id.agg, SRCH_AGG_LAST);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "attribute.start_time >= 1234"));
+	assert_int_equal(n->id.attr, SRCH_A_START_TIME);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "run.status = 'RUNNING'"));
+	assert_int_equal(n->id.attr, SRCH_A_STATUS);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "attributes.`Run name` = 'x'"));
+	assert_int_equal(n->id.attr, SRCH_A_RUN_NAME);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "run_name = 'x'"));
+	assert_int_equal(n->id.attr, SRCH_A_RUN_NAME);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "metrics.rmse < 1 and params.model_class = 'LR'"));
+	assert_int_equal(n->kind, SRCH_N_AND);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "tags.a IS NULL AND params.b = 'val'"));
+	assert_int_equal(n->kind, SRCH_N_AND);
+	assert_int_equal(n->a->op, SRCH_OP_IS_NULL);
+	/* OR binds looser than AND; NOT tighter than both. */
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "params.a = 'x' OR params.b = 'y' AND NOT params.c = 'z'"));
+	assert_int_equal(n->kind, SRCH_N_OR);
+	assert_int_equal(n->b->kind, SRCH_N_AND);
+	assert_int_equal(n->b->b->kind, SRCH_N_NOT);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "(params.a = 'x' OR params.b = 'y') AND params.c IN ('1', \"2\")"));
+	assert_int_equal(n->kind, SRCH_N_AND);
+	assert_int_equal(n->a->kind, SRCH_N_OR);
+	assert_int_equal(n->b->n_vals, 2);
+	assert_string_equal(n->b->vals[1].str, "2");
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "attributes.run_id NOT IN ('a','b')"));
+	assert_int_equal(n->op, SRCH_OP_NOT_IN);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, ""));
+	assert_null(n);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, "   "));
+	assert_null(n);
+	th_ok(mlops_runs__srch_parse_filter(&n, &a, NULL));
+	assert_null(n);
+	mlops_runs__arena_free(&a);
+}
+
+/* ---- grammar: invalid filters (mirrors test_search_utils.py::test_error_filter, test_error_comparison_clauses,
+ * test_bad_quotes, test_invalid_clauses, test_bad_comparators) ---- */
+
+static void test_parse_invalid(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		/* test_error_filter */
+		"metric.acc >= 0.94; metrics.rmse < 1", "m.acc >= 0.94", "acc >= 0.94", "p.model >= 'LR'",
+		"attri.x != 1", "a.x != 1", "model >= 'LR'", "metrics.A > 0.1 NAND params.B = 'LR'", "`metrics.A > 0.1",
+		"param`.A > 0.1", "`dummy.A > 0.1", "dummy`.A > 0.1", "attribute.start != 1", "attribute.name != 1",
+		"attribute.time != 1", "attribute._status != 'RUNNING'", "attribute.status = true",
+		"dataset.status = 'true'", "metrics.acc IS NULL", "attribute.status IS NULL",
+		/* test_error_comparison_clauses */
+		"metric.model = 'LR'", "metric.model = '5'", "params.acc = 5", "tags.acc = 5",
+		"metrics.acc != metrics.acc", "1.0 > metrics.acc", "attribute.status = 1",
+		/* test_bad_quotes */
+		"params.acc = LR", "tags.acc = LR", "params.acc = `LR`", "params.'acc = LR", "params.acc = 'LR",
+		"params.acc = LR'", "params.acc = \"LR'", "tags.acc = \"LR'", "tags.acc = = 'LR'",
+		"attribute.status IS 'RUNNING'",
+		/* test_invalid_clauses */
+		"params.acc LR !=", "params.acc LR", "metric.acc !=", "acc != 1.0", "foo is null", "1=1", "1==2",
+		/* test_bad_comparators */
+		"metrics.abc ~ 1.0", "metrics.abc ~= 1.0", "metrics.abc LIKE 1.0", "params.abc > 'my-param-value'",
+		"params.abc < 'v'", "params.abc >= 'v'", "params.abc <= 'v'", "tags.abc > 'my-tag-value'",
+		"attributes.status > 'x'", "attributes.start_time LIKE 1234", "attributes.start_time ILIKE 1234",
+		"attributes.start_time IN ('1')",
+		/* ours: grammar additions and their misuse */
+		"(params.a = 'x'", "params.a = 'x')", "NOT", "params.a = 'x' AND", "params.a = 'x' OR OR params.b = 'y'",
+		"params.a IN ()", "params.a IN ('x' 'y')", "params.a IN 'x'", "metrics.a > 1e", "metrics.a > 1.2.3",
+		"metrics.a > 12abc", "params.a = 'x' !", "metrics. = 1", "metrics.`` = 1", "metrics.a.min.x IS NULL",
+		"params.a IS NOT 'x'", "metrics.a IN (1, 2)", "params.a LIKE 5",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mlops_runs__arena a = {0};
+		srch_node *n = (srch_node *)1;
+		int rc = mlops_runs__srch_parse_filter(&n, &a, bad[i]);
+		if (rc != MLOPS_EPARSE)
+			fail_msg("'%s' gave %s, expected MLOPS_EPARSE", bad[i], mlops_error_name(rc));
+		assert_null(n);
+		const char *msg = mlops_error_last()->message;
+		if (!strstr(msg, "position") || !strstr(msg, bad[i]) || !strchr(msg, '^'))
+			fail_msg("message for '%s' lacks the position, the quoted filter or the caret: %s", bad[i], msg);
+		mlops_runs__arena_free(&a);
+	}
+	/* Deep nesting is refused, not a stack overflow. */
+	char deep[2048];
+	size_t k = 0;
+	for (int i = 0; i < 500; i++)
+		deep[k++] = '(';
+	strcpy(deep + k, "params.a = 'x'");
+	mlops_runs__arena a = {0};
+	srch_node *n;
+	th_assert_rc(mlops_runs__srch_parse_filter(&n, &a, deep), MLOPS_EPARSE);
+	mlops_runs__arena_free(&a);
+}
+
+/* The message quotes the filter and puts a caret under the offending position (1-based). */
+static void test_parse_error_message(void **state)
+{
+	(void)state;
+	mlops_runs__arena a = {0};
+	srch_node *n;
+	th_assert_rc(mlops_runs__srch_parse_filter(&n, &a, "params.acc = LR"), MLOPS_EPARSE);
+	const char *msg = mlops_error_last()->message;
+	assert_non_null(strstr(msg, "invalid filter at position 14 near 'LR'"));
+	assert_non_null(strstr(msg, "\n  params.acc = LR\n               ^"));
+	th_assert_rc(mlops_runs__srch_parse_filter(&n, &a, "metrics.acc > 1 AND tags.x > 'a'"), MLOPS_EPARSE);
+	msg = mlops_error_last()->message;
+	assert_non_null(strstr(msg, "position 28 near '> 'a''"));
+	assert_non_null(strstr(msg, "operator not valid for a tag"));
+	th_assert_rc(mlops_runs__srch_parse_filter(&n, &a, "params.a = 'unterminated"), MLOPS_EPARSE);
+	msg = mlops_error_last()->message;
+	assert_non_null(strstr(msg, "position 12"));
+	assert_non_null(strstr(msg, "unterminated quoted string"));
+	th_assert_rc(mlops_runs__srch_parse_filter(&n, &a, "params.a = 'x' AND"), MLOPS_EPARSE);
+	assert_non_null(strstr(mlops_error_last()->message, "position 19 near '<end>'"));
+	/* A long filter is quoted around the position, so the caret stays under it. */
+	char longf[600];
+	memset(longf, 0, sizeof(longf));
+	strcpy(longf, "params.a = 'x'");
+	for (int i = 0; i < 20; i++)
+		strcat(longf, " AND params.a = 'x'");
+	strcat(longf, " AND params.b ~ 'y'");
+	th_assert_rc(mlops_runs__srch_parse_filter(&n, &a, longf), MLOPS_EPARSE);
+	msg = mlops_error_last()->message;
+	const char *line = strstr(msg, "\n  ...");
+	assert_non_null(line);
+	const char *caret = strchr(line + 1, '\n');
+	assert_non_null(caret);
+	const char *tilde = strchr(line, '~');
+	assert_int_equal((int)(strchr(caret, '^') - caret), (int)(tilde - line));
+	mlops_runs__arena_free(&a);
+}
+
+/* ---- order_by grammar (mirrors test_search_utils.py::test_invalid_order_by_search_runs and
+ * test_space_order_by_search_runs) ---- */
+
+static void test_parse_order(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"m.acc", "acc", "attri.x", "`metrics.A", "`metrics.A`", "attribute.start",
+	                                  "metrics.A != 1", "attribute.run_id ACS", "attribute.run_id decs", "",
+	                                  "metrics.a DESC DESC", "params.a, params.b"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mlops_runs__arena a = {0};
+		srch_order o;
+		int rc = mlops_runs__srch_parse_order(&o, &a, bad[i]);
+		if (rc != MLOPS_EPARSE)
+			fail_msg("order_by '%s' gave %s, expected MLOPS_EPARSE", bad[i], mlops_error_name(rc));
+		assert_non_null(strstr(mlops_error_last()->message, "invalid order_by at position"));
+		mlops_runs__arena_free(&a);
+	}
+	static const struct {
+		const char *item;
+		srch_entity e;
+		const char *key;
+		int desc;
+	} ok[] = {
+		{"metrics.`Mean Square Error`", SRCH_METRIC, "Mean Square Error", 0},
+		{"metrics.`Mean Square Error` ASC", SRCH_METRIC, "Mean Square Error", 0},
+		{"metrics.`Mean Square Error` DESC", SRCH_METRIC, "Mean Square Error", 1},
+		{"params.my_param aSc", SRCH_PARAM, "my_param", 0},
+		{"params.`my_param` desc", SRCH_PARAM, "my_param", 1},
+		{"tags.tag1    DESC", SRCH_TAG, "tag1", 1},
+		{"metrics.\"key1\"  desc", SRCH_METRIC, "key1", 1},
+		{"metrics.loss.min", SRCH_METRIC, "loss", 0},
+		{"params.my_param ", SRCH_PARAM, "my_param", 0},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		mlops_runs__arena a = {0};
+		srch_order o;
+		int rc = mlops_runs__srch_parse_order(&o, &a, ok[i].item);
+		if (rc)
+			fail_msg("order_by '%s' refused: %s", ok[i].item, mlops_error_last()->message);
+		assert_int_equal(o.id.entity, ok[i].e);
+		assert_string_equal(o.id.key, ok[i].key);
+		assert_int_equal(o.desc, ok[i].desc);
+		mlops_runs__arena_free(&a);
+	}
+	mlops_runs__arena a = {0};
+	srch_order o;
+	th_ok(mlops_runs__srch_parse_order(&o, &a, "attributes.created DESC"));
+	assert_int_equal(o.id.attr, SRCH_A_START_TIME);
+	mlops_runs__arena_free(&a);
+}
+
+static void test_like_to_glob(void **state)
+{
+	(void)state;
+	mlops_runs__arena a = {0};
+	int err = 0;
+	assert_string_equal(mlops_runs__like_to_glob(&a, "a%b_c", &err), "a*b?c");
+	assert_string_equal(mlops_runs__like_to_glob(&a, "*?[x]", &err), "[*][?][[]x]");
+	assert_string_equal(mlops_runs__like_to_glob(&a, "", &err), "");
+	assert_int_equal(err, 0);
+	mlops_runs__arena_free(&a);
+}
+
+/* ---- store-backed searches ---- */
+
+/* Mirrors test_sqlalchemy_store.py::test_search_vanilla. */
+static void test_views(void **state)
+{
+	fx *f = *state;
+	char *e = new_exp(f->store, "vanilla");
+	char *r[3] = {mk(f->store, e, "a", 1), mk(f->store, e, "b", 2), mk(f->store, e, "c", 3)};
+	EXPECT(f->store, "c b a", .exp = e, .view = MLOPS_VIEW_ALL);
+	EXPECT(f->store, "c b a", .exp = e, .view = MLOPS_VIEW_ACTIVE_ONLY);
+	EXPECT(f->store, "c b a", .exp = e);
+	EXPECT(f->store, "", .exp = e, .view = MLOPS_VIEW_DELETED_ONLY);
+	th_ok(mlops_runs_delete(f->store, r[0]));
+	EXPECT(f->store, "c b a", .exp = e, .view = MLOPS_VIEW_ALL);
+	EXPECT(f->store, "c b", .exp = e, .view = MLOPS_VIEW_ACTIVE_ONLY);
+	EXPECT(f->store, "a", .exp = e, .view = MLOPS_VIEW_DELETED_ONLY);
+	EXPECT(f->store, "a", .exp = e, .view = MLOPS_VIEW_ALL, .filter = "attributes.lifecycle_stage = 'deleted'");
+	th_ok(mlops_runs_restore(f->store, r[0]));
+	EXPECT(f->store, "c b a", .exp = e, .view = MLOPS_VIEW_ACTIVE_ONLY);
+	EXPECT(f->store, "", .exp = e, .view = MLOPS_VIEW_DELETED_ONLY);
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e, .view = 9);
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = "x1");
+	for (int i = 0; i < 3; i++)
+		free(r[i]);
+	free(e);
+}
+
+/* Mirrors test_sqlalchemy_store.py::test_search_params and test_search_tags (same cases for both kinds). */
+static void test_params_and_tags(void **state)
+{
+	fx *f = *state;
+	char *e = new_exp(f->store, "search_params");
+	char *r1 = mk(f->store, e, "r1", 1), *r2 = mk(f->store, e, "r2", 2);
+	for (int kind = 0; kind < 2; kind++) {
+		void (*put)(mlops_store *, const char *, const char *, const char *) = kind ? tag : param;
+		put(f->store, r1, "generic_param", "p_val");
+		put(f->store, r2, "generic_param", "p_val");
+		put(f->store, r1, "generic_2", "some value");
+		put(f->store, r2, "generic_2", "another value");
+		put(f->store, r1, "p_a", "abc");
+		put(f->store, r2, "p_b", "ABC");
+	}
+	static const char *const prefixes[] = {"params", "tags"};
+	static const struct {
+		const char *cond;
+		const char *expected;
+	} cases[] = {
+		{"generic_param = 'p_val'", "r2 r1"},
+		{"generic_2 = 'some value'", "r1"},
+		{"generic_2 = 'another value'", "r2"},
+		{"generic_param = 'wrong_val'", ""},
+		{"generic_param = 'P_VAL'", ""},
+		{"generic_param != 'P_VAL'", "r2 r1"},
+		{"generic_param != 'p_val'", ""},
+		{"generic_param != 'wrong_val'", "r2 r1"},
+		{"generic_2 != 'wrong_val'", "r2 r1"},
+		{"p_a = 'abc'", "r1"},
+		{"p_a = 'ABC'", ""},
+		{"p_a != 'ABC'", "r1"},
+		{"p_b = 'ABC'", "r2"},
+		{"generic_2 LIKE '%other%'", "r2"},
+		{"generic_2 LIKE 'other%'", ""},
+		{"generic_2 LIKE '%other'", ""},
+		{"generic_2 LIKE 'other'", ""},
+		{"generic_2 LIKE '%Other%'", ""},
+		{"generic_2 ILIKE '%Other%'", "r2"},
+		{"generic_2 like '_nother value'", "r2"},
+		{"generic_2 IN ('some value', 'x')", "r1"},
+		{"generic_2 NOT IN ('some value', 'x')", "r2"},
+		{"p_a IS NULL", "r2"},
+		{"p_a IS NOT NULL", "r1"},
+	};
+	char filter[256];
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			snprintf(filter, sizeof(filter), "%s.%s", prefixes[k], cases[i].cond);
+			EXPECT(f->store, cases[i].expected, .exp = e, .filter = filter);
+		}
+	EXPECT(f->store, "r2", .exp = e, .filter = "tags.generic_2 ILIKE '%Other%' and tags.generic_tag ILIKE 'p_val' "
+	                                         "OR tags.generic_2 ILIKE '%Other%' and params.generic_param = 'p_val'");
+	free(r1);
+	free(r2);
+	free(e);
+}
+
+/* Mirrors test_sqlalchemy_store.py::test_search_metrics and test_search_full. */
+static void test_metrics(void **state)
+{
+	fx *f = *state;
+	char *e = new_exp(f->store, "search_metric");
+	char *r1 = mk(f->store, e, "r1", 1), *r2 = mk(f->store, e, "r2", 2);
+	metric(f->store, r1, "common", 1.0, 1, 1);
+	metric(f->store, r2, "common", 1.0, 1, 1);
+	metric(f->store, r1, "measure_a", 1.0, 1, 1);
+	metric(f->store, r2, "measure_a", 200.0, 2, 1);
+	metric(f->store, r2, "measure_a", 400.0, 3, 1);
+	metric(f->store, r1, "m_a", 2.0, 2, 1);
+	metric(f->store, r2, "m_b", 3.0, 2, 1);
+	metric(f->store, r2, "m_b", 4.0, 8, 1);
+	metric(f->store, r2, "m_b", 8.0, 3, 1);
+	param(f->store, r1, "generic_param", "p_val");
+	param(f->store, r2, "generic_param", "p_val");
+	param(f->store, r1, "p_a", "abc");
+	param(f->store, r2, "p_b", "ABC");
+	static const struct {
+		const char *filter;
+		const char *expected;
+	} cases[] = {
+		{"metrics.common = 1.0", "r2 r1"},
+		{"metrics.common > 0.0", "r2 r1"},
+		{"metrics.common >= 0.0", "r2 r1"},
+		{"metrics.common < 4.0", "r2 r1"},
+		{"metrics.common <= 4.0", "r2 r1"},
+		{"metrics.common != 1.0", ""},
+		{"metrics.common >= 3.0", ""},
+		{"metrics.common <= 0.75", ""},
+		{"metrics.measure_a > 0.0", "r2 r1"},
+		{"metrics.measure_a < 50.0", "r1"},
+		{"metrics.measure_a < 1000.0", "r2 r1"},
+		{"metrics.measure_a != -12.0", "r2 r1"},
+		{"metrics.measure_a > 50.0", "r2"},
+		{"metrics.measure_a = 1.0", "r1"},
+		{"metrics.measure_a = 400.0", "r2"},
+		{"metrics.m_a > 1.0", "r1"},
+		{"metrics.m_b > 1.0", "r2"},
+		{"metrics.m_b > 5.0", ""},      /* 8.0 was logged, but not at the largest step */
+		{"metrics.m_b = 4.0", "r2"},
+		/* aggregates (ours) */
+		{"metrics.m_b.max > 5.0", "r2"},
+		{"metrics.m_b.min = 3", "r2"},
+		{"metrics.m_b.last = 4", "r2"},
+		{"metrics.m_b.count = 3", "r2"},
+		{"metrics.measure_a.min < 300 AND metrics.measure_a.max > 300", "r2"},
+		{"metrics.measure_a.min < 100 AND metrics.measure_a.max > 300", ""},
+		{"metrics.measure_a.count >= 1", "r2 r1"},
+		/* test_search_full */
+		{"params.generic_param = 'p_val' and metrics.common = 1.0", "r2 r1"},
+		{"params.generic_param = 'p_val' and metrics.common = 1.0 and metrics.m_a > 1.0", "r1"},
+		{"params.generic_param = 'p_val' and metrics.common = 1.0 and metrics.m_a > 1.0 and params.p_a LIKE 'a%'",
+		 "r1"},
+		{"params.generic_param = 'p_val' and metrics.common = 1.0 and metrics.m_a > 1.0 and params.p_a LIKE 'A%'", ""},
+		{"params.generic_param = 'p_val' and metrics.common = 1.0 and metrics.m_a > 1.0 and params.p_a ILIKE 'A%'",
+		 "r1"},
+		{"params.random_bad_name = 'p_val' and metrics.common = 1.0 and metrics.m_a > 1.0", ""},
+		{"params.generic_param = 'p_val' and metrics.common = 1.0 and metrics.m_a > 100.0", ""},
+		{"metrics.never_logged > 0 OR metrics.never_logged <= 0", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		EXPECT(f->store, cases[i].expected, .exp = e, .filter = cases[i].filter);
+	free(r1);
+	free(r2);
+	free(e);
+}
+
+/* Mirrors test_sqlalchemy_store.py::test_search_attrs, test_search_runs_run_name, test_search_runs_run_id,
+ * test_search_runs_start_time_alias, and test_search_utils.py::test_filter_runs_by_start_time / _end_time /
+ * _user_id. */
+static void test_attributes(void **state)
+{
+	fx *f = *state;
+	char *e1 = new_exp(f->store, "search_attributes_1"), *e2 = new_exp(f->store, "search_attrs_2");
+	char *r1 = mk(f->store, e1, "run_name1", 1), *r2 = mk(f->store, e2, "run_name2", 2);
+	EXPECT(f->store, "run_name2 run_name1", .filter = "attribute.status != 'blah'");
+	EXPECT(f->store, "run_name2 run_name1", .filter = "attribute.status = 'RUNNING'");
+	th_ok(mlops_runs_set_terminated(f->store, r2, MLOPS_RUN_FAILED, 300));
+	EXPECT(f->store, "run_name1", .filter = "attribute.status = 'RUNNING'");
+	EXPECT(f->store, "run_name2", .filter = "attribute.status = 'FAILED'");
+	EXPECT(f->store, "run_name2 run_name1", .filter = "attribute.status != 'SCHEDULED'");
+	EXPECT(f->store, "", .filter = "attribute.status = 'SCHEDULED'");
+	EXPECT(f->store, "", .filter = "attribute.status = 'failed'");
+	EXPECT(f->store, "run_name2", .filter = "attribute.status ILIKE 'fail%'");
+	EXPECT(f->store, "ERR MLOPS_EPARSE", .filter = "attribute.artifact_uri = 'x'");
+	char filter[256];
+	/* run_id: =, !=, IN, NOT IN, LIKE on a part of it */
+	snprintf(filter, sizeof(filter), "attributes.run_id = '%s'", r1);
+	EXPECT(f->store, "run_name1", .filter = filter);
+	snprintf(filter, sizeof(filter), "attributes.run_id != '%s'", r1);
+	EXPECT(f->store, "run_name2", .filter = filter);
+	snprintf(filter, sizeof(filter), "attributes.run_id IN ('%s')", r1);
+	EXPECT(f->store, "run_name1", .filter = filter);
+	snprintf(filter, sizeof(filter), "attributes.run_id NOT IN ('%s')", r1);
+	EXPECT(f->store, "run_name2", .filter = filter);
+	snprintf(filter, sizeof(filter), "run_name = 'run_name1' AND run_id IN ('%s')", r1);
+	EXPECT(f->store, "run_name1", .filter = filter);
+	snprintf(filter, sizeof(filter), "attributes.run_id IN ('%s',  '%s')", r1, r2);
+	EXPECT(f->store, "run_name2 run_name1", .filter = filter);
+	snprintf(filter, sizeof(filter), "attributes.run_id NOT IN ('%s','%s')", r1, r2);
+	EXPECT(f->store, "", .filter = filter);
+	snprintf(filter, sizeof(filter), "attributes.run_id LIKE '%%%.16s%%'", r1 + 16);
+	EXPECT(f->store, "run_name1", .filter = filter);
+	/* run_name and its aliases; the run name tag */
+	EXPECT(f->store, "run_name1", .filter = "attributes.run_name = 'run_name1'");
+	EXPECT(f->store, "run_name1", .filter = "attributes.`Run name` = 'run_name1'");
+	EXPECT(f->store, "run_name2", .filter = "attributes.`run name` = 'run_name2'");
+	EXPECT(f->store, "run_name2", .filter = "attributes.`Run Name` = 'run_name2'");
+	EXPECT(f->store, "run_name2", .filter = "tags.`mlflow.runName` = 'run_name2'");
+	/* start_time and its alias created */
+	EXPECT(f->store, "run_name2 run_name1", .filter = "attributes.start_time > 0");
+	EXPECT(f->store, "run_name2", .filter = "attributes.created > 1");
+	EXPECT(f->store, "", .filter = "attributes.Created > 2");
+	EXPECT(f->store, "run_name1 run_name2", .order = {"attributes.created ASC"});
+	EXPECT(f->store, "run_name2 run_name1", .order = {"attributes.Created DESC"});
+	EXPECT(f->store, "run_name1", .filter = "attribute.start_time = 1");
+	/* end_time: a running run has none, so it never matches */
+	EXPECT(f->store, "run_name2", .filter = "attribute.end_time >= 0");
+	EXPECT(f->store, "run_name2", .filter = "attribute.end_time = 300");
+	EXPECT(f->store, "", .filter = "attribute.end_time != 300");
+	/* experiment_id and lifecycle_stage (MLflow refuses both in filters) */
+	snprintf(filter, sizeof(filter), "attributes.experiment_id = '%s'", e1);
+	EXPECT(f->store, "run_name1", .filter = filter);
+	EXPECT(f->store, "run_name2 run_name1", .filter = "attributes.lifecycle_stage = 'active'");
+	/* user_id: a second handle with another actor starts the third run */
+	EXPECT(f->store, "run_name2 run_name1", .filter = "attribute.user_id = 'tester'");
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.actor = "user-id2";
+	mlops_store *s2;
+	th_ok(mlops_store_open(&s2, f->path, &o));
+	char *r3 = mk(s2, e1, "run_name3", 3);
+	mlops_store_free(s2);
+	EXPECT(f->store, "run_name3", .filter = "attribute.user_id = 'user-id2'");
+	/* experiments to search */
+	EXPECT(f->store, "run_name3 run_name1", .exp = e1);
+	EXPECT(f->store, "run_name2", .exp = e2);
+	free(r1);
+	free(r2);
+	free(r3);
+	free(e1);
+	free(e2);
+}
+
+/* Mirrors test_sqlalchemy_store.py::test_order_by_metric_tag_param (and test_search_utils.py::
+ * test_order_by_metric_with_nans_infs_nones): missing values last and NaN after numbers, in both directions. */
+static void test_order_metrics_nan_missing(void **state)
+{
+	fx *f = *state;
+	char *e = new_exp(f->store, "order_by_metric");
+	static const char *const xs[] = {NULL, "nan", "inf", "-inf", "-1000", "0", "0", "1000"};
+	static const char *const ys[] = {"1", "2", "3", "4", "5", "6", "7", "8"};
+	for (int i = 0; i < 8; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s/%s", xs[i] ? xs[i] : "None", ys[i]);
+		char *id = mk(f->store, e, name, 123);
+		tag(f->store, id, "metric", ys[i]);
+		param(f->store, id, "metric", ys[i]);
+		if (xs[i]) {
+			metric(f->store, id, "x", strtod(xs[i], NULL), 1, 1);
+			metric(f->store, id, "y", strtod(ys[i], NULL), 1, 1);
+		}
+		free(id);
+	}
+	const char *asc = "-inf/4 -1000/5 0/6 0/7 1000/8 inf/3 nan/2 None/1";
+	EXPECT(f->store, asc, .exp = e, .order = {"metrics.x asc", "metrics.y asc"});
+	EXPECT(f->store, asc, .exp = e, .order = {"metrics.x asc", "tag.metric asc"});
+	EXPECT(f->store, "-inf/4 -1000/5 0/7 0/6 1000/8 inf/3 nan/2 None/1", .exp = e,
+	       .order = {"metrics.x asc", "metrics.y desc"});
+	EXPECT(f->store, "-inf/4 -1000/5 0/7 0/6 1000/8 inf/3 nan/2 None/1", .exp = e,
+	       .order = {"metrics.x asc", "tag.metric desc"});
+	EXPECT(f->store, "inf/3 1000/8 0/6 0/7 -1000/5 -inf/4 nan/2 None/1", .exp = e,
+	       .order = {"metrics.x desc", "metrics.y asc"});
+	EXPECT(f->store, "inf/3 1000/8 0/7 0/6 -1000/5 -inf/4 nan/2 None/1", .exp = e,
+	       .order = {"metrics.x desc", "param.metric desc"});
+	/* Filters on NaN: comparisons are false except != (IEEE); a run without x never matches. */
+	EXPECT(f->store, "ERR MLOPS_EPARSE", .exp = e, .filter = "metrics.x = 'nan'");
+	EXPECT(f->store, "inf/3 1000/8 -1000/5 -inf/4 nan/2", .exp = e, .filter = "metrics.x != 0",
+	       .order = {"metrics.x DESC"});
+	EXPECT(f->store, "inf/3", .exp = e, .filter = "metrics.x > 1000");
+	EXPECT(f->store, "-inf/4", .exp = e, .filter = "metrics.x < -1000");
+	EXPECT(f->store, "-1000/5 -inf/4 nan/2", .exp = e, .filter = "NOT metrics.x >= 0", .order = {"metrics.x DESC"});
+	/* Aggregates sort too; count has no NaN. */
+	EXPECT(f->store, "inf/3 1000/8 0/6 0/7 -1000/5 -inf/4 nan/2 None/1", .exp = e,
+	       .order = {"metrics.x.max desc", "params.metric"});
+	EXPECT(f->store, "-inf/4 -1000/5 0/6 0/7 1000/8 inf/3 nan/2 None/1", .exp = e,
+	       .order = {"metrics.x.count desc", "metrics.x.min", "params.metric"});
+	free(e);
+}
+
+/* Mirrors test_sqlalchemy_store.py::test_order_by_attributes and test_search_utils.py::test_correct_sorting. */
+static void test_order_attributes(void **state)
+{
+	fx *f = *state;
+	char *e = new_exp(f->store, "order_by_attributes");
+	static const int64_t ends[] = {234, 0, 456, 5, 789, 123};
+	for (int i = 0; i < 6; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%s", ends[i] ? "" : "None");
+		if (ends[i])
+			snprintf(name, sizeof(name), "%lld", (long long)ends[i]);
+		char *id = mk(f->store, e, name, 123 + i);
+		if (ends[i])
+			th_ok(mlops_runs_set_terminated(f->store, id, MLOPS_RUN_FINISHED, ends[i]));
+		if (i % 2)
+			tag(f->store, id, "t", i == 1 ? "b" : "a");
+		free(id);
+	}
+	EXPECT(f->store, "5 123 234 456 789 None", .exp = e, .order = {"attribute.end_time asc"});
+	EXPECT(f->store, "789 456 234 123 5 None", .exp = e, .order = {"attribute.end_time desc"});
+	EXPECT(f->store, "234 None 456 5 789 123", .exp = e, .order = {"attribute.start_time asc", "attribute.end_time desc"});
+	/* status sorts by name: FINISHED < RUNNING; ties by start_time DESC */
+	EXPECT(f->store, "123 789 5 456 234 None", .exp = e, .order = {"attributes.status"});
+	EXPECT(f->store, "None 123 789 5 456 234", .exp = e, .order = {"attributes.status DESC"});
+	/* tags: missing last in both directions; ties by start_time DESC */
+	EXPECT(f->store, "123 5 None 789 456 234", .exp = e, .order = {"tags.t"});
+	EXPECT(f->store, "None 123 5 789 456 234", .exp = e, .order = {"tags.t DESC"});
+	EXPECT(f->store, "123 789 5 456 None 234", .exp = e, .order = {"tags.noSuchTag"});
+	EXPECT(f->store, "123 234 456 5 789 None", .exp = e, .order = {"attributes.run_name"});
+	free(e);
+}
+
+/* Mirrors test_sqlalchemy_store.py::test_search_with_max_results, test_search_with_deterministic_max_results,
+ * test_search_runs_pagination and test_search_runs_pagination_last_page_exact. */
+static void test_max_results_and_pages(void **state)
+{
+	fx *f = *state;
+	char *e = new_exp(f->store, "search_with_max_results");
+	for (int i = 0; i < 1200; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%d", i);
+		free(mk(f->store, e, name, i + 1));
+	}
+	int counts[] = {1, 2, 4, 8, 10, 20, 50, 100, 500, 1000, 1200, 2000};
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		mlops_run_search_options o = MLOPS_RUN_SEARCH_OPTIONS_INIT;
+		const char *exps[] = {e};
+		o.experiment_ids = exps;
+		o.n_experiment_ids = 1;
+		o.max_results = (size_t)counts[c];
+		mlops_run_search *r;
+		th_ok(mlops_runs_search(&r, f->store, &o));
+		const mlops_run_row *row;
+		int n = 0;
+		while (mlops_run_search_next(&row, r) == 0) {
+			char name[16];
+			snprintf(name, sizeof(name), "%d", 1199 - n);
+			assert_string_equal(row->info->run_name, name);
+			n++;
+		}
+		assert_int_equal(n, counts[c] < 1200 ? counts[c] : 1200);
+		assert_true((mlops_run_search_next_page_token(r) != NULL) == (counts[c] < 1200));
+		mlops_run_search_free(r);
+	}
+	char *got = names(f->store, (q){.exp = e});
+	assert_int_equal((int)strlen(got) > 0, 1);
+	int words = 1;
+	for (char *p = got; *p; p++)
+		words += *p == ' ';
+	assert_int_equal(words, 1000);
+	free(got);
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e, .max = 50001);
+	/* Pages of 4 over 10 runs with the same start time: ordered by run id, token until the last page. */
+	char *e2 = new_exp(f->store, "pagination");
+	char *ids[10];
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "p%d", i);
+		ids[i] = mk(f->store, e2, name, 10);
+	}
+	/* expected order: names sorted by run id */
+	char *sorted[10];
+	for (int i = 0; i < 10; i++)
+		sorted[i] = ids[i];
+	for (int i = 0; i < 10; i++)
+		for (int j = i + 1; j < 10; j++)
+			if (strcmp(sorted[j], sorted[i]) < 0) {
+				char *t = sorted[i];
+				sorted[i] = sorted[j];
+				sorted[j] = t;
+			}
+	char page[3][256] = {{0}};
+	for (int i = 0; i < 10; i++) {
+		mlops_run_info *info;
+		th_ok(mlops_runs_get(&info, f->store, sorted[i]));
+		char *pg = page[i / 4];
+		if (pg[0])
+			strcat(pg, " ");
+		strcat(pg, info->run_name);
+		mlops_run_info_free(info);
+	}
+	EXPECT(f->store, page[0], .exp = e2, .max = 4, .view = MLOPS_VIEW_ALL);
+	char tok[64];
+	snprintf(tok, sizeof(tok), "%s", last_token);
+	assert_true(tok[0] != '\0');
+	EXPECT(f->store, page[1], .exp = e2, .max = 4, .view = MLOPS_VIEW_ALL, .token = tok);
+	snprintf(tok, sizeof(tok), "%s", last_token);
+	assert_true(tok[0] != '\0');
+	EXPECT(f->store, page[2], .exp = e2, .max = 4, .view = MLOPS_VIEW_ALL, .token = tok);
+	assert_string_equal(last_token, "");
+	/* max_results 1..20 all agree with the ordering by run id */
+	for (size_t m = 1; m <= 12; m++) {
+		char *all = names(f->store, (q){.exp = e2, .max = 10});
+		char *part = names(f->store, (q){.exp = e2, .max = m});
+		assert_int_equal(strncmp(all, part, strlen(part)), 0);
+		free(all);
+		free(part);
+	}
+	/* An exact last page has no token. */
+	EXPECT(f->store, page[0], .exp = e2, .max = 4);
+	snprintf(tok, sizeof(tok), "%s", last_token);
+	char two[512];
+	snprintf(two, sizeof(two), "%s %s", page[1], page[2]);
+	EXPECT(f->store, two, .exp = e2, .max = 6, .token = tok);
+	assert_string_equal(last_token, "");
+	/* A token is refused by another query, and a malformed one anyway. */
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e2, .max = 4, .token = tok, .filter = "params.a = 'x'");
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e2, .max = 4, .token = tok, .order = {"attributes.run_name"});
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e, .max = 4, .token = tok);
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e2, .max = 4, .token = tok, .view = MLOPS_VIEW_DELETED_ONLY);
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e2, .token = "not a token");
+	EXPECT(f->store, "ERR MLOPS_EINVAL", .exp = e2, .token = "p00000000000000zz0000000000000000");
+	/* A token past the end gives an empty page. */
+	memcpy(tok + 1, "00000000000003e8", 16);
+	char *empty = names(f->store, (q){.exp = e2, .max = 4, .token = tok});
+	assert_string_equal(empty, "");
+	free(empty);
+	for (int i = 0; i < 10; i++)
+		free(ids[i]);
+	free(e);
+	free(e2);
+}
+
+/* Mirrors test_search_utils.py::test_filter_runs_by_tag_and_param_is_null; then OR, NOT and parentheses (ours). */
+static void test_null_or_not(void **state)
+{
+	fx *f = *state;
+	char *r1 = mk(f->store, NULL, "run1", 1), *r2 = mk(f->store, NULL, "run2", 2);
+	tag(f->store, r1, "env", "prod");
+	param(f->store, r2, "lr", "0.01");
+	EXPECT(f->store, "run1", .filter = "tags.env IS NOT NULL");
+	EXPECT(f->store, "run2", .filter = "tags.env IS NULL");
+	EXPECT(f->store, "run2", .filter = "params.lr IS NOT NULL");
+	EXPECT(f->store, "run1", .filter = "params.lr IS NULL");
+	metric(f->store, r1, "a", 0.5, 0, 1);
+	metric(f->store, r2, "a", 2.0, 0, 1);
+	char *r3 = mk(f->store, NULL, "run3", 3);
+	EXPECT(f->store, "run2 run1", .filter = "tags.env = 'prod' OR params.lr = '0.01'");
+	EXPECT(f->store, "run2 run1", .filter = "(tags.env = 'prod' OR params.lr = '0.01') AND metrics.a > 0");
+	EXPECT(f->store, "run2", .filter = "tags.env = 'prod' AND metrics.a > 1 OR params.lr = '0.01'");
+	EXPECT(f->store, "", .filter = "tags.env = 'prod' AND (metrics.a > 1 OR params.lr = '0.01')");
+	/* NOT: true for runs that have the key and fail the comparison; never for runs without the key */
+	EXPECT(f->store, "run1", .filter = "NOT (metrics.a > 1)");
+	EXPECT(f->store, "run1", .filter = "not metrics.a > 1");
+	EXPECT(f->store, "run2", .filter = "NOT NOT metrics.a > 1");
+	EXPECT(f->store, "", .filter = "NOT tags.env = 'prod'");
+	EXPECT(f->store, "run3 run2", .filter = "NOT tags.env IS NOT NULL");
+	EXPECT(f->store, "run2 run1", .filter = "NOT (metrics.a > 1 AND metrics.a < 1)");
+	EXPECT(f->store, "run3 run2 run1", .filter = "metrics.a > 1 OR tags.env IS NULL OR attributes.run_name = 'run1'");
+	EXPECT(f->store, "run2", .filter = "metrics.a > 1 OR metrics.a > 10");
+	free(r1);
+	free(r2);
+	free(r3);
+}
+
+/* LIKE is case-sensitive with SQL wildcards only; GLOB specials are literals; values never reach the SQL text. */
+static void test_like_and_injection(void **state)
+{
+	fx *f = *state;
+	char *r1 = mk(f->store, NULL, "one", 1), *r2 = mk(f->store, NULL, "two", 2);
+	param(f->store, r1, "p", "a*b?c[d]");
+	param(f->store, r2, "p", "aXbYc[d]");
+	param(f->store, r1, "q", "x' OR '1'='1");
+	param(f->store, r2, "q", "100% sure_thing");
+	EXPECT(f->store, "one", .filter = "params.p LIKE 'a*b?c[d]'");
+	EXPECT(f->store, "two one", .filter = "params.p LIKE 'a_b_c[d]'");
+	EXPECT(f->store, "one", .filter = "params.p LIKE '%*%'");
+	EXPECT(f->store, "", .filter = "params.p LIKE 'A%'");
+	EXPECT(f->store, "two one", .filter = "params.p ILIKE 'A%'");
+	EXPECT(f->store, "two", .filter = "params.q LIKE '100% sure%'");
+	EXPECT(f->store, "one", .filter = "params.q = 'x'' OR ''1''=''1'");
+	EXPECT(f->store, "one", .filter = "params.q = \"x' OR '1'='1\"");
+	EXPECT(f->store, "ERR MLOPS_EPARSE", .filter = "params.q = 'x' OR '1'='1'");
+	EXPECT(f->store, "", .filter = "params.\"q' OR '1'='1\" = 'a'");
+	EXPECT(f->store, "", .filter = "params.q = '); DROP TABLE runs_runs; --'");
+	EXPECT(f->store, "two one", .filter = "params.q IS NOT NULL");
+	free(r1);
+	free(r2);
+}
+
+/* Projection and flags: only the params, metrics and tags asked for are in the rows. */
+static void test_projection(void **state)
+{
+	fx *f = *state;
+	char *r1 = mk(f->store, NULL, "one", 1);
+	param(f->store, r1, "lr", "0.1");
+	param(f->store, r1, "opt", "adam");
+	param(f->store, r1, "seed", "7");
+	metric(f->store, r1, "acc", 0.9, 3, 1);
+	metric(f->store, r1, "acc", 0.7, 1, 1);
+	metric(f->store, r1, "loss", 0.2, 3, 1);
+	tag(f->store, r1, "team", "vision");
+	mlops_run_search_options o = MLOPS_RUN_SEARCH_OPTIONS_INIT;
+	const char *pk[] = {"seed", "lr", "absent"};
+	const char *mkeys[] = {"acc"};
+	const char *tk[] = {"team"};
+	o.param_keys = pk;
+	o.n_param_keys = 3;
+	o.metric_keys = mkeys;
+	o.n_metric_keys = 1;
+	o.tag_keys = tk;
+	o.n_tag_keys = 1;
+	mlops_run_search *r;
+	th_ok(mlops_runs_search(&r, f->store, &o));
+	const mlops_run_row *row;
+	th_ok(mlops_run_search_next(&row, r));
+	assert_string_equal(row->info->run_id, r1);
+	assert_string_equal(row->info->run_name, "one");
+	assert_int_equal(row->info->status, MLOPS_RUN_RUNNING);
+	assert_int_equal(row->info->start_ms, 1);
+	assert_int_equal(row->n_params, 2);
+	assert_string_equal(row->params[0].key, "lr");
+	assert_string_equal(row->params[0].value, "0.1");
+	assert_string_equal(row->params[1].key, "seed");
+	assert_int_equal(row->n_metrics, 1);
+	assert_string_equal(row->metrics[0].key, "acc");
+	assert_true(row->metrics[0].last == 0.9);
+	assert_true(row->metrics[0].min == 0.7);
+	assert_int_equal(row->metrics[0].count, 2);
+	assert_int_equal(row->n_tags, 1);
+	assert_string_equal(row->tags[0].value, "vision");
+	th_assert_rc(mlops_run_search_next(&row, r), MLOPS_ITEROVER);
+	mlops_run_search_free(r);
+	/* No projection: everything (system tags included); flags leave parts out. */
+	o = (mlops_run_search_options)MLOPS_RUN_SEARCH_OPTIONS_INIT;
+	o.flags = MLOPS_SEARCH_NO_METRICS | MLOPS_SEARCH_NO_TAGS;
+	th_ok(mlops_runs_search(&r, f->store, &o));
+	th_ok(mlops_run_search_next(&row, r));
+	assert_int_equal(row->n_params, 3);
+	assert_int_equal(row->n_metrics, 0);
+	assert_int_equal(row->n_tags, 0);
+	mlops_run_search_free(r);
+	o.flags = MLOPS_SEARCH_NO_PARAMS;
+	th_ok(mlops_runs_search(&r, f->store, &o));
+	th_ok(mlops_run_search_next(&row, r));
+	assert_int_equal(row->n_params, 0);
+	assert_int_equal(row->n_metrics, 2);
+	assert_true(row->n_tags >= 2);  /* team and mlflow.runName at least */
+	mlops_run_search_free(r);
+	/* An empty key list projects nothing; a NULL list with a count is refused. */
+	o = (mlops_run_search_options)MLOPS_RUN_SEARCH_OPTIONS_INIT;
+	o.param_keys = pk;
+	o.n_param_keys = 0;
+	th_ok(mlops_runs_search(&r, f->store, &o));
+	th_ok(mlops_run_search_next(&row, r));
+	assert_int_equal(row->n_params, 0);
+	mlops_run_search_free(r);
+	o.param_keys = NULL;
+	o.n_param_keys = 2;
+	th_assert_rc(mlops_runs_search(&r, f->store, &o), MLOPS_EINVAL);
+	o = (mlops_run_search_options)MLOPS_RUN_SEARCH_OPTIONS_INIT;
+	o.version = 99;
+	th_assert_rc(mlops_runs_search(&r, f->store, &o), MLOPS_EVERSION);
+	th_assert_rc(mlops_runs_search(NULL, f->store, NULL), MLOPS_EINVAL);
+	th_ok(mlops_runs_search(&r, f->store, NULL));
+	mlops_run_search_free(r);
+	mlops_run_search_free(NULL);
+	assert_null(mlops_run_search_next_page_token(NULL));
+	th_ok(mlops_run_search_options_init(&o, MLOPS_RUN_SEARCH_OPTIONS_VERSION));
+	th_assert_rc(mlops_run_search_options_init(&o, 7), MLOPS_EVERSION);
+	free(r1);
+}
+
+#define STORE_TESTS                                                                      \
+	cmocka_unit_test_setup_teardown(test_views, setup, teardown),                        \
+	cmocka_unit_test_setup_teardown(test_params_and_tags, setup, teardown),              \
+	cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),                      \
+	cmocka_unit_test_setup_teardown(test_attributes, setup, teardown),                   \
+	cmocka_unit_test_setup_teardown(test_order_metrics_nan_missing, setup, teardown),    \
+	cmocka_unit_test_setup_teardown(test_order_attributes, setup, teardown),             \
+	cmocka_unit_test_setup_teardown(test_max_results_and_pages, setup, teardown),        \
+	cmocka_unit_test_setup_teardown(test_null_or_not, setup, teardown),                  \
+	cmocka_unit_test_setup_teardown(test_like_and_injection, setup, teardown),           \
+	cmocka_unit_test_setup_teardown(test_projection, setup, teardown),
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_valid),
+		cmocka_unit_test(test_parse_invalid),
+		cmocka_unit_test(test_parse_error_message),
+		cmocka_unit_test(test_parse_order),
+		cmocka_unit_test(test_like_to_glob),
+		STORE_TESTS
+	};
+	return cmocka_run_group_tests_name("runs_search", tests, NULL, NULL);
+}
