@@ -22,8 +22,8 @@ static int append(tr_reader *r, const char *p, size_t n, size_t fstart, size_t n
 	if (r->row_len - fstart + n > r->o.max_field_bytes)
 		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is longer than %zu bytes",
 		                    (unsigned long long)r->row_line, nf + 1, r->o.max_field_bytes);
-	int rc = mlops_datasets__tr_row_reserve(r, n);
-	if (rc)
+	int rc;
+	if (r->row_len + n + 1 > r->row_cap && (rc = mlops_datasets__tr_row_reserve(r, n)))
 		return rc;
 	memcpy(r->row + r->row_len, p, n);
 	r->row_len += n;
@@ -36,14 +36,13 @@ static int end_field(tr_reader *r, size_t *nf, size_t fstart, bool null)
 	if (r->ncols && i >= r->ncols)
 		return mlops__error(MLOPS_EPARSE, "line %llu: more than the %zu fields of the header",
 		                    (unsigned long long)r->row_line, r->ncols);
-	int rc = mlops_datasets__tr_cells_reserve(r, i + 1);
-	if (rc)
+	int rc;
+	if (i >= r->cells_cap && (rc = mlops_datasets__tr_cells_reserve(r, i + 1)))
 		return rc;
-	rc = mlops_datasets__tr_row_reserve(r, 0);
-	if (rc)
+	if (r->row_len + 1 > r->row_cap && (rc = mlops_datasets__tr_row_reserve(r, 0)))
 		return rc;
 	size_t n = r->row_len - fstart;
-	if (!mlops_datasets__tr_utf8_ok(r->row + fstart, n))
+	if (!tr_ascii(r->row + fstart, n) && !mlops__utf8_valid(r->row + fstart, n))
 		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is not valid UTF-8",
 		                    (unsigned long long)r->row_line, i + 1);
 	r->off[i] = null ? SIZE_MAX : fstart;

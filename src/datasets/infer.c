@@ -173,15 +173,16 @@ bool mlops_datasets__parse_float(double *out, const char *s, size_t n)
 
 bool mlops_datasets__parse_bool(bool *out, const char *s, size_t n)
 {
-	if (n == 4 && !strncasecmp(s, "true", 4)) {
-		*out = true;
-		return true;
-	}
-	if (n == 5 && !strncasecmp(s, "false", 5)) {
-		*out = false;
-		return true;
-	}
-	return false;
+	/* ASCII case folding by hand: strncasecmp is locale-aware and slow on the hot path. */
+	static const char t[] = "true", f[] = "false";
+	const char *w = n == 4 ? t : n == 5 ? f : NULL;
+	if (!w)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != w[i])
+			return false;
+	*out = n == 4;
+	return true;
 }
 
 static int digits(const char *s, int k)

@@ -117,7 +117,7 @@ int mlops_datasets__topk_new(mlops_datasets__topk **out, unsigned k)
 	if (!t)
 		return MLOPS_ENOMEM;
 	uint32_t tcap = 16;
-	while (tcap < 4 * k)
+	while (tcap < 2 * k)
 		tcap *= 2;
 	t->k = k;
 	t->tmask = tcap - 1;

@@ -60,6 +60,21 @@ int mlops_datasets__tr_add_column(tr_reader *r, const char *name, size_t n);
 long mlops_datasets__tr_lookup(const tr_reader *r, const char *name, size_t n);
 /* Resolve cell pointers from offsets once the row is complete. */
 void mlops_datasets__tr_finish_row(tr_reader *r, size_t ncells);
+/* Whether s[0,n) is all ASCII (the common case, checked inline before the full UTF-8 check). */
+static inline bool tr_ascii(const char *s, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		__builtin_memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return !(acc & 0x8080808080808080ull);
+}
+
 /* Whether s[0,n) is valid UTF-8 (ASCII fast path). */
 bool mlops_datasets__tr_utf8_ok(const char *s, size_t n);
 
