@@ -1,12 +1,13 @@
 /*
  * Several processes on one store: two processes creating the same brand-new store at the same instant (directory
- * and single-file layouts), and four processes putting and pinning at once. Children report through their exit
- * status; a pipe is the start barrier.
+ * and single-file layouts), four processes putting and pinning at once, and gc running while others write.
+ * Children report through their exit status; a pipe is the start barrier.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,12 +213,82 @@ static void test_concurrent_put_pin(void **state)
 	free(dir);
 }
 
+/* Children 0..2 put and pin new content; child 3 runs gc (default grace) again and again meanwhile. */
+static int child_gc_or_write(const char *path, int index, void *arg)
+{
+	if (index < 3)
+		return child_many(path, index, arg);
+	mlops_store *s = NULL;
+	if (mlops_store_open(&s, path, NULL) != 0)
+		return 1;
+	int rc = 0;
+	for (int i = 0; i < 8 && !rc; i++) {
+		mlops_gc_stats st = MLOPS_GC_STATS_INIT;
+		rc = mlops_store_gc(&st, s, NULL);
+	}
+	if (rc)
+		fprintf(stderr, "gc child: %s\n", mlops_error_last()->message);
+	mlops_store_free(s);
+	return rc ? 1 : 0;
+}
+
+static void test_gc_while_writing(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("multigc");
+	mlops_store *s = NULL;
+	th_ok(mlops_store_open(&s, dir, NULL));
+	/* old garbage that the concurrent gc may remove */
+	char garbage[10][MLOPS_OID_BUFSIZE];
+	for (int i = 0; i < 10; i++) {
+		char data[32];
+		snprintf(data, sizeof(data), "old garbage %d", i);
+		th_ok(mlops_object_put(garbage[i], s, data, strlen(data)));
+		char file[4096];
+		snprintf(file, sizeof(file), "%s/objects/%.2s/%s", dir, garbage[i], garbage[i] + 2);
+		struct timeval tv[2];
+		gettimeofday(&tv[0], NULL);
+		tv[0].tv_sec -= 2 * 3600;
+		tv[1] = tv[0];
+		assert_int_equal(utimes(file, tv), 0);
+	}
+	mlops_store_free(s);
+	assert_int_equal(run_children(4, child_gc_or_write, dir, NULL), 0);
+	th_ok(mlops_store_open(&s, dir, NULL));
+	for (int c = 0; c < 3; c++) {
+		for (int i = 0; i < OBJECTS_PER_CHILD; i++) {
+			char data[64], name[48], id[MLOPS_OID_BUFSIZE];
+			object_bytes(data, sizeof(data), c, i);
+			snprintf(name, sizeof(name), "c%d-o%d", c, i);
+			th_ok(mlops_object_pin_get(id, s, name));
+			void *got = NULL;
+			size_t n = 0;
+			th_ok(mlops_object_get(&got, &n, s, id));
+			assert_int_equal(n, strlen(data));
+			mlops_free(got);
+		}
+	}
+	for (int i = 0; i < 10; i++) {
+		int e = 1;
+		th_ok(mlops_object_exists(&e, s, garbage[i]));
+		assert_int_equal(e, 0);
+	}
+	mlops_verify_stats vs = MLOPS_VERIFY_STATS_INIT;
+	char *report = NULL;
+	th_ok(mlops_store_verify(&vs, &report, s));
+	assert_null(report);
+	mlops_store_free(s);
+	th_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_store_race_dir),
 		cmocka_unit_test(test_new_store_race_single_file),
 		cmocka_unit_test(test_concurrent_put_pin),
+		cmocka_unit_test(test_gc_while_writing),
 	};
 	return cmocka_run_group_tests_name("multiproc", tests, NULL, NULL);
 }
