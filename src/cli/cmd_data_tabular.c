@@ -94,7 +94,8 @@ static int parse_args(tab_args *a, cli_ctx *ctx, const char *cmd, const char *us
 	mlops_dataset_table_options_init(&a->opts, MLOPS_DATASET_TABLE_OPTIONS_VERSION);
 	a->json = ctx->json;
 	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, validate ? "+:f:d:e:s:jh" : "+:f:d:jh", opts, NULL)) != -1) {
+	/* No leading '+': options may follow SPEC and PATH ("mlops data validate ds a.csv -e exp.json"). */
+	while ((c = getopt_long(argc, argv, validate ? ":f:d:e:s:jh" : ":f:d:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
