@@ -210,3 +210,41 @@ def test_closed_run_handle(store):
 	run.close()
 	with pytest.raises(mlops.InvalidError):
 		run.log_metric("x", 1.0)
+
+
+def test_python_side_buffer_semantics(store, monkeypatch):
+	import time
+	from mlops import runs as runs_mod
+	monkeypatch.setattr(runs_mod, "PY_BUFFER_POINTS", 16)
+	with store.start_run(flush_points=1_000_000, flush_interval_ms=-1) as run:
+		with pytest.raises(mlops.InvalidError):
+			run.log_metric("bad..key/../", 1.0)  # the first point of a key is checked by the library at once
+		run.log_metric("k", 0.0, 0)
+		for i in range(1, 40):
+			run.log_metric("k", float(i), i)
+			assert run._npend < 16  # handed over every 16 points
+		assert run.buffered == 40
+		with pytest.raises(mlops.InvalidError):
+			run.log_metric("k", "not a number", 41)
+		with pytest.raises(mlops.InvalidError):
+			run.log_metric("k", 1.0, 2 ** 70)
+		before = time.time_ns() // 1_000_000
+		run.log_metric("k", 99.0, 99)
+		run.log_metric_series("k", [100.0], steps=[100])  # drains first, so the order of points is kept
+		monkeypatch.setattr(runs_mod, "PY_BUFFER_NS", 0)
+		run.log_metric("k", 101.0, 101)
+		run.log_metric("k", 102.0, 102)
+		assert run._npend == 0  # the age limit hands points over at once
+		run.flush()
+		assert run.buffered == 0
+	h = store.metric_history(run.id, "k")
+	assert list(h.steps) == list(range(40)) + [99, 100, 101, 102]
+	assert list(h.values[:3]) == [0.0, 1.0, 2.0]
+	assert h.timestamps[40] >= before  # taken when log_metric was called
+	run2 = store.start_run()
+	run2.log_metric("m", 1.0)
+	run2.log_metric("m", 2.0, 1)
+	run2.close()  # close hands over the Python-side points before freeing
+	assert store.get_metric(run2.id, "m").count == 2
+	with pytest.raises(mlops.InvalidError):
+		run2.log_metric("m", 3.0)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_uint64, c_void_p, create_string_buffer, \
 	string_at
+from array import array
+from time import time_ns as _time_ns
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Union
 
 from . import _ffi
@@ -58,10 +60,22 @@ def _kv_dict(it: c_void_p) -> Dict[str, str]:
 	                                    lambda c: (dec(c.key), dec(c.value)))}
 
 
+# Points Run.log_metric keeps on the Python side before one call hands them to the C buffer: a ctypes call costs
+# about as much as all the C work for a point, so crossing once per batch instead of once per point is what makes
+# per-call logging cheap. The age limit keeps slow loggers' points moving (the C buffer's own flush triggers then
+# apply to them as usual).
+PY_BUFFER_POINTS = 512
+PY_BUFFER_SECONDS = 0.1
+PY_BUFFER_NS = int(PY_BUFFER_SECONDS * 1e9)
+
+
 class Run:
 	"""A run handle for logging. Use as a context manager: the run ends FINISHED, or FAILED on an exception.
 
-	Metric points are buffered and committed in batches (flush(), end() and close() commit them).
+	Metric points are buffered and committed in batches (flush(), end() and close() commit them). log_metric
+	keeps up to PY_BUFFER_POINTS points (or PY_BUFFER_SECONDS of them) in Python before handing them to the
+	library in one call; the first point of each key goes straight to the library, so a bad key fails at once.
+	Timestamps are taken when log_metric is called.
 	"""
 
 	def __init__(self, handle: c_void_p):
@@ -72,6 +86,10 @@ class Run:
 		self.name: str = dec(L.mlops_run_name(handle))
 		self._L = L
 		self._log_metric = L.mlops_run_log_metric
+		# key -> [encoded key, values, steps, timestamps] of the points kept on the Python side
+		self._series: Dict[str, list] = {}
+		self._npend = 0
+		self._pend_t0 = 0.0
 		self.ended = False
 
 	def __repr__(self) -> str:
@@ -107,9 +125,33 @@ class Run:
 
 	def close(self) -> None:
 		"""Flush and release the handle, leaving the status as it is (a run never ended stays RUNNING)."""
-		h, self._handle = getattr(self, "_handle", None), None
+		h = getattr(self, "_handle", None)
 		if h:
-			lib().mlops_run_free(h)
+			try:
+				self._drain()
+			finally:
+				self._handle = None
+				self._series = {}  # a closed handle sends every log_metric to _first_point, which refuses it
+				lib().mlops_run_free(h)
+
+	def _drain(self) -> None:
+		"""Hand the Python-side points to the library: one mlops_run_log_metric_series call per key."""
+		if not self._npend:
+			return
+		self._npend = 0
+		h, L, first = self._h, self._L, None
+		for ent in self._series.values():
+			n = len(ent[3])
+			if not n:
+				continue
+			v, st, ts = ent[1], ent[2], ent[3]
+			ent[1], ent[2], ent[3] = array("d"), array("q"), array("q")
+			rc = L.mlops_run_log_metric_series(h, ent[0], (c_double * n).from_buffer(v),
+			                                   (c_int64 * n).from_buffer(st), (c_int64 * n).from_buffer(ts), n)
+			if rc < 0 and first is None:
+				first = last_error(L, rc)
+		if first is not None:
+			raise first
 
 	def log_param(self, key: str, value: Any, overwrite: bool = False) -> None:
 		"""Log a param (stored as text). Another value for a logged key raises ConflictError unless overwrite."""
@@ -128,12 +170,37 @@ class Run:
 
 	def log_metric(self, key: str, value: float, step: int = 0, timestamp_ms: int = 0) -> None:
 		"""Buffer one metric point (timestamp_ms 0: now)."""
-		rc = self._log_metric(self._h, key.encode(), value, step, timestamp_ms)
+		ent = self._series.get(key)
+		if ent is None:
+			self._first_point(key, value, step, timestamp_ms)
+			return
+		now = _time_ns()
+		ts = ent[3]
+		try:
+			ent[1].append(value)
+			ent[2].append(step)
+			ts.append(timestamp_ms or now // 1000000)
+		except (TypeError, OverflowError) as e:
+			del ent[1][len(ts):], ent[2][len(ts):]
+			raise InvalidError("metric %r: value must be a number and step, timestamp int64 (%s)" % (key, e)) from None
+		n = self._npend
+		if not n:
+			self._pend_t0 = now
+		self._npend = n + 1
+		if n >= PY_BUFFER_POINTS - 1 or now - self._pend_t0 > PY_BUFFER_NS:
+			self._drain()
+
+	def _first_point(self, key: str, value: float, step: int, timestamp_ms: int) -> None:
+		"""The first point of a key goes straight to the library, which validates the key."""
+		kb = key.encode()
+		rc = self._log_metric(self._h, kb, value, step, timestamp_ms)
 		if rc < 0:
 			raise last_error(self._L, rc)
+		self._series[key] = [kb, array("d"), array("q"), array("q")]
 
 	def log_metrics(self, metrics: Mapping[str, float], step: int = 0, timestamp_ms: int = 0) -> None:
 		"""Buffer one point for each key of metrics, all at the same step, in one C call."""
+		self._drain()
 		L = self._L
 		keys, n = str_array(list(metrics.keys()))
 		if n == 0:
@@ -145,6 +212,7 @@ class Run:
 
 	def log_batch(self, keys: Sequence[str], values, steps=None, timestamps=None) -> None:
 		"""Buffer n points of possibly different keys: point i is (keys[i], values[i], steps[i], timestamps[i])."""
+		self._drain()
 		L = self._L
 		ckeys, n = str_array(keys)
 		vals, nv, keep_v = doubles(values)
@@ -159,6 +227,7 @@ class Run:
 
 		steps None: step i for point i; timestamps None: now.
 		"""
+		self._drain()
 		L = self._L
 		vals, n, keep_v = doubles(values)
 		st, keep_s = int64s(steps, n)
@@ -168,10 +237,11 @@ class Run:
 	@property
 	def buffered(self) -> int:
 		"""Points buffered and not yet committed."""
-		return self._L.mlops_run_buffered(self._h)
+		return self._L.mlops_run_buffered(self._h) + self._npend
 
 	def flush(self) -> None:
 		"""Commit the buffered points in one transaction."""
+		self._drain()
 		check(self._L, self._L.mlops_run_flush(self._h))
 
 	def set_tag(self, key: str, value: str) -> None:
@@ -207,6 +277,7 @@ class Run:
 
 	def end(self, status: Union[str, int] = "FINISHED") -> None:
 		"""Flush, then set a terminal status (FINISHED, FAILED or KILLED) and the end time."""
+		self._drain()
 		check(self._L, self._L.mlops_run_end(self._h, _status(status)))
 		self.ended = True
 
