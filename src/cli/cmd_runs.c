@@ -4,6 +4,7 @@
  * table at the end of this file.
  */
 #include "cli.h"
+#include "cmd_runs_query.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -549,6 +550,10 @@ static const cli_command runs_subs[] = {
 	{"restore", "restore a soft-deleted run", restore_run},
 	{"purge", "remove soft-deleted runs for good", purge_run},
 	{"metric-history", "print the points of one metric", history_run},
+	{"search", "search runs with a filter (MLflow grammar plus OR, NOT, parentheses, aggregates)", cli_runs_search},
+	{"compare", "params and metrics of runs side by side (table, CSV or JSON)", cli_runs_compare},
+	{"export", "write experiments and runs in MLflow's mlruns/ layout", cli_runs_export},
+	{"import", "import an MLflow mlruns/ directory", cli_runs_import},
 	{NULL, NULL, NULL},
 };
 
