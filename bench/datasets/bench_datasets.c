@@ -1,8 +1,9 @@
 /*
  * bench_datasets: the dataset workloads of issue 4, through the public API.
- * Usage: bench_datasets [SIZE[K|M|G]] [DIR] [SMALL_FILES]
+ * Usage: bench_datasets [SIZE[K|M|G]] [DIR] [SMALL_FILES] [normal|off|full]
  *   SIZE         bytes of the tree and of the CSV (default 1G); DIR for the data and stores (default $TMPDIR or
- *                /tmp); SMALL_FILES for the small-file workload (default 100000, 0 skips it).
+ *                /tmp); SMALL_FILES for the small-file workload (default 100000, 0 skips it); the stores' sync
+ *                mode (default normal: objects durable when a commit returns; off: no fsync, as DVC's cache).
  * Workloads:
  *   1. a tree of 1,000 files totalling SIZE (half text-like, half random in 1 MiB runs): first commit (MB/s),
  *      then status and re-commit of the unchanged tree (times and ratios against the first commit);
@@ -104,10 +105,14 @@ static uint64_t stored_bytes(mlops_store *s)
 	return info.object_bytes;
 }
 
+static int sync_mode = MLOPS_SYNC_NORMAL;
+
 static mlops_store *open_store(const char *dir)
 {
 	mlops_store *s;
-	if (mlops_store_open(&s, dir, NULL) != 0)
+	mlops_store_options o = MLOPS_STORE_OPTIONS_INIT;
+	o.sync = sync_mode;
+	if (mlops_store_open(&s, dir, &o) != 0)
 		die("open store");
 	return s;
 }
@@ -282,8 +287,12 @@ int main(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR");
 	const char *parent = argc > 2 ? argv[2] : (tmp && *tmp ? tmp : "/tmp");
 	size_t small = argc > 3 ? (size_t)strtoull(argv[3], NULL, 10) : 100000;
+	if (argc > 4 && strcmp(argv[4], "off") == 0)
+		sync_mode = MLOPS_SYNC_OFF;
+	else if (argc > 4 && strcmp(argv[4], "full") == 0)
+		sync_mode = MLOPS_SYNC_FULL;
 	if (size < (1u << 20)) {
-		fprintf(stderr, "usage: bench_datasets [SIZE[K|M|G]] [DIR] [SMALL_FILES]  (SIZE at least 1M)\n");
+		fprintf(stderr, "usage: bench_datasets [SIZE[K|M|G]] [DIR] [SMALL_FILES] [normal|off|full]  (SIZE >= 1M)\n");
 		return 2;
 	}
 	char base[1024];
@@ -292,7 +301,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_datasets: cannot create a directory under %s: %s\n", parent, strerror(errno));
 		return 1;
 	}
-	printf("libmlops %s, data under %s\n", mlops_version_string(), base);
+	printf("libmlops %s, data under %s, sync %s\n", mlops_version_string(), base,
+	       sync_mode == MLOPS_SYNC_OFF ? "off" : sync_mode == MLOPS_SYNC_FULL ? "full" : "normal");
 	tree_workload(base, size);
 	csv_workload(base, size);
 	if (small)
