@@ -3,7 +3,10 @@
  * 20 metrics x 2 user tags), for the query of the performance goal (a 3-clause filter ordered by a metric,
  * 100 results) and a few others. The store is built once (in transactions of 1,000 runs, through the module's
  * internal writers) and reused by later invocations.
- * Usage: bench_runs_search [RUNS] [DIR] [ITERATIONS]   (defaults: 100000, $TMPDIR or /tmp, 50)
+ * Usage: bench_runs_search [RUNS] [DIR] [ITERATIONS] [QUERY]   (defaults: 100000, $TMPDIR or /tmp, 50, all;
+ * QUERY is the 1-based number of one query to run, for profiling). With MLOPS_BENCH_MMAP=<bytes> in the
+ * environment the store's connection also gets PRAGMA mmap_size=<bytes> (not a library default: it shows what
+ * memory-mapped reads would give).
  * Prints p50/p90/max wall-clock milliseconds, the p50 of the thread's CPU time (which shows what the query costs
  * when other processes share the cores) and the number of rows of the first page for each query.
  */
@@ -172,8 +175,9 @@ int main(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR");
 	const char *dir = argc > 2 ? argv[2] : tmp && *tmp ? tmp : "/tmp";
 	int iterations = argc > 3 ? atoi(argv[3]) : 50;
+	int only = argc > 4 ? atoi(argv[4]) : 0;
 	if (n_runs <= 0 || iterations <= 0) {
-		fprintf(stderr, "usage: bench_runs_search [RUNS] [DIR] [ITERATIONS]\n");
+		fprintf(stderr, "usage: bench_runs_search [RUNS] [DIR] [ITERATIONS] [QUERY]\n");
 		return 2;
 	}
 	char path[4096];
@@ -185,6 +189,14 @@ int main(int argc, char **argv)
 	int rc = mlops_store_open(&store, path, &so);
 	if (rc)
 		die("open store", rc);
+	const char *mm = getenv("MLOPS_BENCH_MMAP");
+	if (mm && *mm) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA mmap_size=%lld", atoll(mm));
+		if ((rc = mlops__db_exec(mlops_store__db(store), pragma)) != 0)
+			die("mmap_size", rc);
+		printf("(connection with PRAGMA mmap_size=%lld)\n", atoll(mm));
+	}
 	int64_t have = 0;
 	if ((rc = mlops__db_query_int64(mlops_store__db(store), &have, "SELECT count(*) FROM runs_runs")) != 0)
 		die("count runs", rc);
@@ -212,7 +224,8 @@ int main(int argc, char **argv)
 		{"LIKE on a param, default order, 1000 rows", "params.p7 LIKE 'value12%'", {NULL}, 1000, 1},
 	};
 	for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++)
-		run_query(store, &queries[k], iterations);
+		if (only <= 0 || (size_t)only == k + 1)
+			run_query(store, &queries[k], iterations);
 	mlops_store_free(store);
 	return 0;
 }

@@ -158,8 +158,8 @@ typedef struct srch_bind {
 /* A statement being assembled: its text parts and the values bound to its numbered parameters (?1, ?2, ...). */
 typedef struct srch_sql {
 	mlops_buf from;     /* the FROM clause: "runs_runs r", or the driving table, then runs_runs r */
-	mlops_buf joins;    /* " JOIN ... ON ..." and " LEFT JOIN ..." */
-	const srch_node **conj; /* top-level conjuncts that become joins */
+	mlops_buf joins;    /* " LEFT JOIN ..." of the order_by items */
+	const srch_node **conj; /* top-level conjuncts on params, tags and metrics (driver and EXISTS tests) */
 	size_t n_conj;
 	size_t cap_conj;
 	mlops_buf where;    /* conditions, joined with AND */
@@ -179,9 +179,9 @@ void mlops_runs__srch_sql_free(srch_sql *q);
 int mlops_runs__srch_bind_int(srch_sql *q, int64_t v);
 int mlops_runs__srch_bind_text(srch_sql *q, const char *s);
 
-/* Translate a filter tree: top-level conjunctions on params, tags and metrics become joins, the most selective
- * of them (counted through its index, up to a cap) driving the search; everything else a three-valued
- * condition. Fills from, joins and where. Call before mlops_runs__srch_sql_order(). */
+/* Translate a filter tree: of the top-level conjuncts on params, tags and metrics, the most selective (counted
+ * through its index, up to a cap) drives the search and the others become EXISTS tests on its rid; everything
+ * else is a three-valued condition. Fills from and where. Call before mlops_runs__srch_sql_order(). */
 int mlops_runs__srch_sql_filter(srch_sql *q, const srch_node *root);
 
 /* Append the ORDER BY terms of one item (missing values last, NaN after numbers, in both directions). */

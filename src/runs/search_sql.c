@@ -190,9 +190,10 @@ static int string_cond(srch_sql *q, mlops_buf *out, const char *expr, const srch
 	}
 }
 
-/* "<col> <op> ?v" for a metric column, with NaN (NULL) false except for != (true). In a join condition a NULL
- * already excludes the row, and the bare comparison lets SQLite use the (kid, last_val) index for a range; in a
- * subquery the value must be a definite 0 so that NOT turns it into a match. */
+/* "<col> <op> ?v" for a metric column, with NaN (NULL) false except for != (true). Where only a true result
+ * selects the row (the driver, an EXISTS test) a NULL already excludes it, and the bare comparison lets SQLite use
+ * the (kid, last_val) index for a range; in a three-valued condition the value must be a definite 0 so that NOT
+ * turns it into a match. */
 static int metric_cond(srch_sql *q, mlops_buf *out, const char *alias, const srch_node *c, int in_join)
 {
 	int n = bind_double(q, c->vals[0].num);
@@ -291,10 +292,8 @@ static int node_sql(srch_sql *q, mlops_buf *out, const srch_node *n)
 	}
 }
 
-/* The condition of a conjunct on the table aliased `alias`: key equality, then the value test. noindex puts
- * a unary '+' on the value column so that SQLite reaches the row through the primary key (rid, key) instead of
- * scanning the (key, value) index. */
-static int conjunct_cond(srch_sql *q, mlops_buf *out, const char *alias, const srch_node *c, int noindex)
+/* The condition of a conjunct on the table aliased `alias`: key equality, then the value test. */
+static int conjunct_cond(srch_sql *q, mlops_buf *out, const char *alias, const srch_node *c)
 {
 	int rc, k;
 	if (c->id.entity == SRCH_METRIC) {
@@ -302,9 +301,7 @@ static int conjunct_cond(srch_sql *q, mlops_buf *out, const char *alias, const s
 			return k;
 		if ((rc = mlops__buf_printf(out, "%s.kid = ?%d AND ", alias, k)) != 0)
 			return rc;
-		char a2[32];
-		snprintf(a2, sizeof(a2), "%s%s", noindex ? "+" : "", alias);
-		return metric_cond(q, out, a2, c, 1);
+		return metric_cond(q, out, alias, c, 1);
 	}
 	if ((k = mlops_runs__srch_bind_text(q, c->id.key)) < 0)
 		return k;
@@ -313,7 +310,7 @@ static int conjunct_cond(srch_sql *q, mlops_buf *out, const char *alias, const s
 	if (c->op == SRCH_OP_IS_NOT_NULL)
 		return 0;
 	char col[40];
-	snprintf(col, sizeof(col), "%s%s.value", noindex ? "+" : "", alias);
+	snprintf(col, sizeof(col), "%s.value", alias);
 	if ((rc = mlops__buf_puts(out, " AND ")) != 0)
 		return rc;
 	return string_cond(q, out, col, c);
@@ -324,7 +321,7 @@ static int conjunct_cond(srch_sql *q, mlops_buf *out, const char *alias, const s
  * metric). */
 #define PROBE_CAP 20000
 
-static int probe_count(int64_t *out, srch_sql *q, const srch_node *c)
+static int probe_count(int64_t *out, srch_sql *q, const srch_node *c, int64_t cap)
 {
 	srch_sql t;
 	mlops_runs__srch_sql_init(&t, q->arena, q->store);
@@ -332,9 +329,9 @@ static int probe_count(int64_t *out, srch_sql *q, const srch_node *c)
 	int rc = mlops__buf_printf(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s p WHERE ",
 	                           c->id.entity == SRCH_METRIC ? "runs_metrics" : kv_table(c->id.entity));
 	if (!rc)
-		rc = conjunct_cond(&t, &sql, "p", c, 0);
+		rc = conjunct_cond(&t, &sql, "p", c);
 	if (!rc)
-		rc = mlops__buf_printf(&sql, " LIMIT %d)", PROBE_CAP);
+		rc = mlops__buf_printf(&sql, " LIMIT %lld)", (long long)cap);
 	sqlite3_stmt *st = NULL;
 	mlops_db *db = mlops_store__db(q->store);
 	if (!rc) {
@@ -388,48 +385,91 @@ static int conjuncts(srch_sql *q, const srch_node *n)
 	return node_sql(q, &q->where, n);
 }
 
-/* The most selective conjunct drives the search (the first table of the FROM clause, through its index); the
- * others are inner joins reached through their primary key. A top-level conjunct as an inner join selects
- * exactly the runs for which it is true, which is what a match needs. */
+/* Equality tests on a param or tag can be checked through the (key, value) index, whose entries for one value
+ * are few pages that stay in the cache, instead of a random read of the table: cheaper than any other test. */
+static int index_checkable(const srch_node *c)
+{
+	return c->id.entity != SRCH_METRIC && (c->op == SRCH_OP_EQ || c->op == SRCH_OP_IN);
+}
+
+/*
+ * The most selective conjunct drives the search: the first table of the FROM clause, read through its index. The
+ * others become EXISTS tests on the driver's rid, index-checkable ones first, then by selectivity, so that SQLite
+ * evaluates them in the driver's loop and reads runs_runs (and the order_by joins) only for the candidates that
+ * pass them. A top-level conjunct is true exactly when its row exists and satisfies it, which is what a match
+ * needs. Probes are capped by the best count so far: a larger count cannot make a conjunct the driver.
+ */
 static int emit_joins(srch_sql *q)
 {
-	int rc;
+	int rc = 0;
 	if (q->n_conj == 0)
 		return mlops__buf_puts(&q->from, "runs_runs r");
+	int64_t *counts = mlops__calloc(q->n_conj, sizeof(*counts));
+	size_t *order = mlops__calloc(q->n_conj, sizeof(*order));
+	if (!counts || !order) {
+		free(counts);
+		free(order);
+		return MLOPS_ENOMEM;
+	}
+	int64_t best = PROBE_CAP + 1;
 	size_t driver = 0;
-	if (q->n_conj > 1) {
-		int64_t best = -1;
-		for (size_t k = 0; k < q->n_conj; k++) {
-			int64_t n = 0;
-			if ((rc = probe_count(&n, q, q->conj[k])) != 0)
-				return rc;
-			if (best < 0 || n < best) {
-				best = n;
+	/* Probe the index-checkable conjuncts first: they are the likely drivers and lower the cap for the rest. */
+	for (int pass = 0; pass < 2 && !rc && q->n_conj > 1; pass++)
+		for (size_t k = 0; k < q->n_conj && !rc; k++) {
+			if (index_checkable(q->conj[k]) != (pass == 0))
+				continue;
+			rc = probe_count(&counts[k], q, q->conj[k], best <= PROBE_CAP ? best : PROBE_CAP);
+			if (!rc && counts[k] < best) {
+				best = counts[k];
 				driver = k;
 			}
 		}
-	}
-	for (size_t k = 0; k < q->n_conj; k++) {
-		const srch_node *c = q->conj[k];
+	/* The driver first, then the index-checkable tests, then the others, each group by count. */
+	size_t n = 0;
+	order[n++] = driver;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < q->n_conj; k++)
+			if (k != driver && index_checkable(q->conj[k]) == (pass == 0)) {
+				size_t m = n++;
+				for (; m > 1 && index_checkable(q->conj[order[m - 1]]) == (pass == 0) &&
+				       counts[order[m - 1]] > counts[k]; m--)
+					order[m] = order[m - 1];
+				order[m] = k;
+			}
+	mlops_buf w = MLOPS_BUF_INIT;
+	char driver_alias[24] = "";
+	for (size_t k = 0; k < q->n_conj && !rc; k++) {
+		const srch_node *c = q->conj[order[k]];
 		const char *table = c->id.entity == SRCH_METRIC ? "runs_metrics" : kv_table(c->id.entity);
 		char alias[24];
 		snprintf(alias, sizeof(alias), "j%zu", ++q->n_aliases);
-		if (k == driver) {
+		if (k == 0) {
+			snprintf(driver_alias, sizeof(driver_alias), "%s", alias);
 			if ((rc = mlops__buf_printf(&q->from, "%s %s CROSS JOIN runs_runs r ON r.rid = %s.rid", table, alias,
-			                            alias)) != 0)
-				return rc;
-			if (q->where.len && (rc = mlops__buf_puts(&q->where, " AND ")) != 0)
-				return rc;
-			rc = conjunct_cond(q, &q->where, alias, c, 0);
-		} else {
-			if ((rc = mlops__buf_printf(&q->joins, " JOIN %s %s ON %s.rid = r.rid AND ", table, alias, alias)) != 0)
-				return rc;
-			rc = conjunct_cond(q, &q->joins, alias, c, 1);
+			                            alias)) == 0)
+				rc = conjunct_cond(q, &w, alias, c);
+			continue;
 		}
-		if (rc)
-			return rc;
+		/* runs_params_by_key / runs_tags_by_key are (key, value) indexes of the schema; the rid is in them as the
+		 * trailing primary key column, so the test is one probe into a compact part of the index. */
+		const char *indexed = !index_checkable(c) ? "" : c->id.entity == SRCH_PARAM ? " INDEXED BY runs_params_by_key"
+		                                                                            : " INDEXED BY runs_tags_by_key";
+		if ((rc = mlops__buf_printf(&w, " AND EXISTS (SELECT 1 FROM %s %s%s WHERE %s.rid = %s.rid AND ", table, alias,
+		                            indexed, alias, driver_alias)) == 0 &&
+		    (rc = conjunct_cond(q, &w, alias, c)) == 0)
+			rc = mlops__buf_putc(&w, ')');
 	}
-	return 0;
+	if (!rc && q->where.len)
+		rc = mlops__buf_printf(&w, " AND %s", q->where.data);
+	if (!rc) {
+		mlops__buf_free(&q->where);
+		q->where = w;
+	} else {
+		mlops__buf_free(&w);
+	}
+	free(counts);
+	free(order);
+	return rc;
 }
 
 int mlops_runs__srch_sql_filter(srch_sql *q, const srch_node *root)
