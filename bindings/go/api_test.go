@@ -1,3 +1,5 @@
+// Test plumbing: api.json, the call trace of the generated wrappers, and the check that it covers the API.
+
 package mlops
 
 import (
@@ -64,8 +66,8 @@ func TestGeneratedFunctionsMatchAPI(t *testing.T) {
 	}
 }
 
-// TestZZEveryFunctionCalled runs last (tests run in file order, files in name order: zz_ sorts last within this
-// file set because the name of its file does) and fails when a public function was not called by any test.
+// testEveryFunctionCalled fails when a public function was not called through its wrapper by any test; it runs
+// from zz_coverage_test.go, after every other test.
 func testEveryFunctionCalled(t *testing.T) {
 	calledMu.Lock()
 	defer calledMu.Unlock()

@@ -1,3 +1,5 @@
+// Tests of blob backends: Go-implemented backends through the C vtable, registration, built-in instances.
+
 package mlops
 
 import (

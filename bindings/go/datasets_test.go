@@ -1,3 +1,5 @@
+// Tests of datasets (commit, resolve, log, files, tags/refs, diff, readers, checkout, status, push/pull) and tables.
+
 package mlops
 
 import (

@@ -1,3 +1,5 @@
+// Tests of experiment tracking: experiments, WithRun, run logging, reads by id, search, compare, mlruns.
+
 package mlops
 
 import (

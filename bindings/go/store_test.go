@@ -1,3 +1,5 @@
+// Tests of the store handle, objects, streaming reader/writer, info/verify/gc, lineage, audit and errors.
+
 package mlops
 
 import (

@@ -1,3 +1,5 @@
+// The API-coverage check; its file name makes it run after every other test of the package.
+
 package mlops
 
 import "testing"
