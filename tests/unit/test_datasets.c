@@ -911,6 +911,14 @@ static void test_gc_keeps_versions(void **state)
 	fx *f = *state;
 	put(f->work, "a.txt", "kept\n");
 	th_ok(mlops_dataset_commit(NULL, NULL, f->store, "g", f->work, NULL));
+	/* Durable when commit returns: another handle (its own backend instance) reads it while this one is open. */
+	mlops_store *other;
+	th_ok(mlops_store_open(&other, f->store_dir, NULL));
+	char *out0 = pj(f->tmp, "other");
+	th_ok(mlops_dataset_checkout(NULL, other, "g", out0, NULL));
+	assert_file(out0, "a.txt", "kept\n");
+	mlops_store_free(other);
+	free(out0);
 	char junk[33];
 	th_ok(mlops_object_put(junk, f->store, "unreferenced", 12));
 	mlops_gc_options go = MLOPS_GC_OPTIONS_INIT;
