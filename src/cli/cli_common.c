@@ -121,9 +121,15 @@ bool cli_parse_int64(int64_t *out, const char *s)
 
 static void group_help(const char *group, const char *usage, const cli_command *subs)
 {
+	int width = 12;
+
+	for (const cli_command *s = subs; s->name != NULL; s++) {
+		if ((int)strlen(s->name) > width)
+			width = (int)strlen(s->name);
+	}
 	printf("Usage: mlops [GLOBAL OPTIONS] %s\n\n%s\n\nCommands:\n", group, usage);
 	for (const cli_command *s = subs; s->name != NULL; s++)
-		printf("  %-12s %s\n", s->name, s->summary);
+		printf("  %-*s %s\n", width, s->name, s->summary);
 	printf("\nRun 'mlops %s COMMAND --help' for the options of a command.\n", group);
 }
 
