@@ -17,7 +17,18 @@
 
 enum { S_START, S_UNQ, S_Q, S_QQ };
 
-static int append(tr_reader *r, const char *p, size_t n, size_t fstart, size_t nf)
+#define ONES UINT64_C(0x0101010101010101)
+
+/* Bit 7 of each byte of the result is set where v has a zero byte (exact for the lowest such byte, which is
+ * the one used). */
+static inline uint64_t has_zero(uint64_t v)
+{
+	return (v - ONES) & ~v & (ONES * 0x80);
+}
+
+/* Inlined: called once or twice per field. */
+static inline __attribute__((always_inline)) int append(tr_reader *r, const char *p, size_t n, size_t fstart,
+                                                       size_t nf)
 {
 	if (r->row_len - fstart + n > r->o.max_field_bytes)
 		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is longer than %zu bytes",
@@ -30,7 +41,9 @@ static int append(tr_reader *r, const char *p, size_t n, size_t fstart, size_t n
 	return 0;
 }
 
-static int end_field(tr_reader *r, size_t *nf, size_t fstart, bool null)
+/* check: the field may hold non-ASCII bytes (the unquoted scan knows when it does not) */
+static inline __attribute__((always_inline)) int end_field(tr_reader *r, size_t *nf, size_t fstart, bool null,
+                                                          bool check)
 {
 	size_t i = *nf;
 	if (r->ncols && i >= r->ncols)
@@ -42,7 +55,7 @@ static int end_field(tr_reader *r, size_t *nf, size_t fstart, bool null)
 	if (r->row_len + 1 > r->row_cap && (rc = mlops_datasets__tr_row_reserve(r, 0)))
 		return rc;
 	size_t n = r->row_len - fstart;
-	if (!tr_ascii(r->row + fstart, n) && !mlops__utf8_valid(r->row + fstart, n))
+	if (check && !tr_ascii(r->row + fstart, n) && !mlops__utf8_valid(r->row + fstart, n))
 		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is not valid UTF-8",
 		                    (unsigned long long)r->row_line, i + 1);
 	r->off[i] = null ? SIZE_MAX : fstart;
@@ -59,8 +72,9 @@ static int csv_record(tr_reader *r, size_t *out_n)
 	const char d = r->o.delimiter, q = r->o.quote;
 	size_t nf = 0, fstart = 0;
 	int st = S_START;
-	bool any = false;
+	bool any = false, hi = false;
 	uint64_t qline = 0;
+	const uint64_t md = ONES * (unsigned char)d;
 	int rc;
 
 	r->row_len = 0;
@@ -77,7 +91,7 @@ static int csv_record(tr_reader *r, size_t *out_n)
 					                    (unsigned long long)r->line);
 				if (!any)
 					return 0;
-				rc = end_field(r, &nf, fstart, st == S_START);
+				rc = end_field(r, &nf, fstart, st == S_START, hi);
 				if (rc)
 					return rc;
 				*out_n = nf;
@@ -111,16 +125,17 @@ static int csv_record(tr_reader *r, size_t *out_n)
 					r->row_line = r->line;
 					continue;
 				}
-				rc = end_field(r, &nf, r->row_len, true);
+				rc = end_field(r, &nf, r->row_len, true, false);
 				if (rc)
 					return rc;
 				*out_n = nf;
 				return 1;
 			}
 			any = true;
+			hi = false;
 			fstart = r->row_len;
 			if (c == d) {
-				rc = end_field(r, &nf, fstart, true);
+				rc = end_field(r, &nf, fstart, true, false);
 				if (rc)
 					return rc;
 				r->pos++;
@@ -129,9 +144,30 @@ static int csv_record(tr_reader *r, size_t *out_n)
 			st = S_UNQ;
 			/* fall through */
 		case S_UNQ: {
+			/* Eight bytes at a time (SWAR): stop at a delimiter, a line break or a non-ASCII byte; the latter
+			 * only marks the field for UTF-8 validation. */
 			const char *s = p;
-			while (s < end && !r->unq_stop[(unsigned char)*s])
-				s++;
+			for (;;) {
+				while (s + 8 <= end) {
+					uint64_t w;
+					memcpy(&w, s, 8);
+					uint64_t m = has_zero(w ^ md) | has_zero(w ^ (ONES * '\n')) | has_zero(w ^ (ONES * '\r')) |
+					             (w & (ONES * 0x80));
+					if (m) {
+						s += __builtin_ctzll(m) >> 3;
+						break;
+					}
+					s += 8;
+				}
+				while (s < end && !r->unq_stop[(unsigned char)*s] && !((unsigned char)*s & 0x80))
+					s++;
+				if (s < end && ((unsigned char)*s & 0x80)) {
+					hi = true;
+					s++;
+					continue;
+				}
+				break;
+			}
 			if (s > p) {
 				rc = append(r, p, (size_t)(s - p), fstart, nf);
 				if (rc)
@@ -142,7 +178,7 @@ static int csv_record(tr_reader *r, size_t *out_n)
 				continue;
 			c = *s;
 			r->pos++;
-			rc = end_field(r, &nf, fstart, false);
+			rc = end_field(r, &nf, fstart, false, hi);
 			if (rc)
 				return rc;
 			st = S_START;
@@ -184,7 +220,7 @@ static int csv_record(tr_reader *r, size_t *out_n)
 			}
 			if (c == d || c == '\n' || c == '\r') {
 				r->pos++;
-				rc = end_field(r, &nf, fstart, false);
+				rc = end_field(r, &nf, fstart, false, true);
 				if (rc)
 					return rc;
 				st = S_START;

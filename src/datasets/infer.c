@@ -69,7 +69,8 @@ bool mlops_datasets__parse_int(int64_t *out, const char *s, size_t n)
 		unsigned d = (unsigned)(unsigned char)s[i] - '0';
 		if (d > 9)
 			return false;
-		if (v > (UINT64_MAX - d) / 10)
+		/* UINT64_MAX = 18446744073709551615: no division on the hot path */
+		if (v >= UINT64_C(1844674407370955161) && (v > UINT64_C(1844674407370955161) || d > 5))
 			return false;
 		v = v * 10 + d;
 	}

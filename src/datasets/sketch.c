@@ -324,6 +324,31 @@ static int kll_push(kll_level *l, double v)
 	return 0;
 }
 
+/* Merge the sorted run src[0,m) into the sorted level dst, from the back, in place. */
+static int kll_merge(kll_level *dst, const double *src, size_t m)
+{
+	size_t need = dst->n + m;
+	if (need > dst->cap) {
+		size_t cap = dst->cap ? dst->cap : 64;
+		while (cap < need)
+			cap *= 2;
+		double *p = mlops__realloc(dst->v, cap * sizeof(*p));
+		if (!p)
+			return MLOPS_ENOMEM;
+		dst->v = p;
+		dst->cap = cap;
+	}
+	size_t i = dst->n, j = m, k = need;
+	while (j > 0) {
+		if (i > 0 && dst->v[i - 1] > src[j - 1])
+			dst->v[--k] = dst->v[--i];
+		else
+			dst->v[--k] = src[--j];
+	}
+	dst->n = need;
+	return 0;
+}
+
 static void kll_grow(mlops_datasets__quant *q)
 {
 	q->H++;
@@ -397,22 +422,23 @@ static int kll_compress(mlops_datasets__quant *q)
 				return mlops__error(MLOPS_ERROR, "quantile sketch: too many levels");
 			kll_grow(q);
 		}
-		sort_doubles(l->v, l->n);
+		/* Level 0 takes values as they come; every other level only ever receives sorted runs, merged in,
+		 * so it is sorted already. */
+		if (h == 0)
+			sort_doubles(l->v, l->n);
 		q->rng ^= q->rng << 13;
 		q->rng ^= q->rng >> 7;
 		q->rng ^= q->rng << 17;
-		size_t start = l->n & 1, off = q->rng & 1;
-		for (size_t i = start; i + 1 < l->n; i += 2) {
-			int rc = kll_push(&q->lv[h + 1], l->v[i + off]);
-			if (rc)
-				return rc;
-		}
+		size_t start = l->n & 1, off = q->rng & 1, m = 0;
+		for (size_t i = start; i + 1 < l->n; i += 2)
+			l->v[start + m++] = l->v[i + off];
+		int rc = kll_merge(&q->lv[h + 1], l->v + start, m);
+		if (rc)
+			return rc;
+		q->size -= l->n - start - m;
 		l->n = start;
-		break;
+		return 0;
 	}
-	q->size = 0;
-	for (int h = 0; h < q->H; h++)
-		q->size += q->lv[h].n;
 	return 0;
 }
 
