@@ -5,7 +5,9 @@ package mlops
 import (
 	"errors"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -16,7 +18,7 @@ type mapBackend struct {
 	blobs      map[string][]byte
 	mtimes     map[string]int64
 	failWrites error
-	closed     bool
+	closed     atomic.Bool
 }
 
 func newMapBackend() *mapBackend {
@@ -91,7 +93,7 @@ func (m *mapBackend) Touch(key string) error {
 }
 
 func (m *mapBackend) Close() error {
-	m.closed = true
+	m.closed.Store(true)
 	return nil
 }
 
@@ -142,7 +144,7 @@ func TestGoBackend(t *testing.T) {
 	}
 	mb.failWrites = nil
 	s.Close()
-	if !mb.closed {
+	if !mb.closed.Load() {
 		t.Fatal("the library did not free the Go backend with the store")
 	}
 	be.Close() // taken over by the store: a no-op
@@ -214,5 +216,30 @@ func TestBuiltinBackendInstance(t *testing.T) {
 	}
 	if len(BuiltinBackends) != 3 {
 		t.Fatal(BuiltinBackends)
+	}
+}
+
+func TestForgottenStoreIsFreedByTheCollector(t *testing.T) {
+	mb := newMapBackend()
+	dir := t.TempDir()
+	func() {
+		be, err := NewGoBackend(mb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(filepath.Join(dir, "s"), &Options{BackendInstance: be})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Put([]byte("left open")); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	for i := 0; i < 100 && !mb.closed.Load(); i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !mb.closed.Load() {
+		t.Fatal("the store was not freed after it became unreachable")
 	}
 }

@@ -117,3 +117,18 @@ def test_alloc_is_used_for_backend_reads(tmp_path):
 		oid = st.put(b"")
 		assert st.get(oid) == b""  # a zero-byte blob still gets a 1-byte allocation
 	assert _ffi.FUNCTIONS["mlops_alloc"] == "null_on_failure"
+
+
+def test_forgotten_store_is_freed_when_collected(tmp_path):
+	import gc
+	closed = []
+
+	class Tracked(mlops.DictBackend):
+		def close(self):
+			closed.append(True)
+
+	st = mlops.open(tmp_path / "s", backend_instance=Tracked())
+	st.put(b"left open")
+	del st
+	gc.collect()
+	assert closed == [True]  # the library freed the store, and with it the backend
