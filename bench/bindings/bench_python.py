@@ -38,27 +38,31 @@ def bench_mlops(calls, batches, batch):
 				for i in range(1000):  # warm up: imports, first statements, page cache
 					run.log_metric("warm", 0.5, i)
 				run.flush()
-				t0 = time.perf_counter()
+				t0, c0 = time.perf_counter(), time.process_time()
 				for i in range(calls):
 					run.log_metric("loss", 1.0 / (i + 1), i)
-				t1 = time.perf_counter()
+				t1, c1 = time.perf_counter(), time.process_time()
 				run.flush()
-				t2 = time.perf_counter()
+				t2, c2 = time.perf_counter(), time.process_time()
 			out["log_metric_us"] = (t1 - t0) / calls * 1e6
+			out["log_metric_cpu_us"] = (c1 - c0) / calls * 1e6
 			out["log_metric_with_flush_us"] = (t2 - t0) / calls * 1e6
+			out["log_metric_with_flush_cpu_us"] = (c2 - c0) / calls * 1e6
 			values = np.random.default_rng(0).random(batch)
 			with store.start_run(run_name="batches", flush_points=batch * batches + 1) as run:
 				run.log_metric_series("warm", values)
 				run.flush()
-				t0 = time.perf_counter()
+				t0, c0 = time.perf_counter(), time.process_time()
 				for b in range(batches):
 					run.log_metric_series("acc", values, steps=np.arange(b * batch, (b + 1) * batch))
-				t1 = time.perf_counter()
+				t1, c1 = time.perf_counter(), time.process_time()
 				run.flush()
-				t2 = time.perf_counter()
+				t2, c2 = time.perf_counter(), time.process_time()
 			n = batches * batch
 			out["batch_points_per_s"] = n / (t1 - t0)
+			out["batch_points_per_cpu_s"] = n / (c1 - c0)
 			out["batch_with_flush_points_per_s"] = n / (t2 - t0)
+			out["batch_with_flush_points_per_cpu_s"] = n / (c2 - c0)
 			assert store.get_metric(run.id, "acc").count == n
 	finally:
 		shutil.rmtree(tmp)
@@ -78,18 +82,20 @@ def bench_mlflow(calls, batch):
 		with mlflow.start_run() as run:
 			for i in range(20):
 				mlflow.log_metric("warm", 0.5, step=i)
-			t0 = time.perf_counter()
+			t0, c0 = time.perf_counter(), time.process_time()
 			for i in range(calls):
 				mlflow.log_metric("loss", 1.0 / (i + 1), step=i)
-			t1 = time.perf_counter()
+			t1, c1 = time.perf_counter(), time.process_time()
 			out["log_metric_us"] = (t1 - t0) / calls * 1e6
+			out["log_metric_cpu_us"] = (c1 - c0) / calls * 1e6
 			ts = int(time.time() * 1000)
 			metrics = [Metric("acc", i / batch, ts, i) for i in range(batch)]
-			t0 = time.perf_counter()
+			t0, c0 = time.perf_counter(), time.process_time()
 			for k in range(0, batch, 1000):
 				client.log_batch(run.info.run_id, metrics=metrics[k:k + 1000])
-			t1 = time.perf_counter()
+			t1, c1 = time.perf_counter(), time.process_time()
 			out["batch_points_per_s"] = batch / (t1 - t0)
+			out["batch_points_per_cpu_s"] = batch / (c1 - c0)
 		out["calls"], out["batch"] = calls, batch
 	finally:
 		shutil.rmtree(tmp)
@@ -110,6 +116,7 @@ def main():
 		print(json.dumps(bench_mlflow(args.mlflow_calls, args.batch)))
 		return 0
 	res = {"machine": "%s, %d CPUs, Python %s" % (platform.machine(), os.cpu_count(), platform.python_version()),
+	       "load": "%.2f" % os.getloadavg()[0],
 	       "mlops": bench_mlops(args.calls, args.batches, args.batch)}
 	if args.mlflow:
 		py = subprocess.run(["sh", os.path.join(ROOT, "bench", "compare", "mlflow_venv.sh")], check=True,
@@ -121,21 +128,29 @@ def main():
 	if args.json:
 		print(json.dumps(res, indent=1))
 		return 0
-	m = res["mlops"]
-	print("Machine: %s" % res["machine"])
+	m, f = res["mlops"], res.get("mlflow")
+	print("Machine: %s; load average before the run: %s" % (res["machine"], res["load"]))
 	print()
-	print("| workload | libmlops (Python) | target |%s" % (" MLflow %s (SQLite) |" % res["mlflow"]["mlflow_version"]
-	                                                     if "mlflow" in res else ""))
-	print("|---|---|---|%s" % ("---|" if "mlflow" in res else ""))
-	f = res.get("mlflow", {})
-	print("| log_metric, per call (%d calls) | %.2f us | <= 3 us |%s" % (
-		m["calls"], m["log_metric_us"], " %.0f us (%d calls) |" % (f["log_metric_us"], f["calls"]) if f else ""))
-	print("| log_metric incl. final flush | %.2f us | |%s" % (m["log_metric_with_flush_us"], " |" if f else ""))
-	print("| %d-point numpy batch, buffered | %.2f M points/s | >= 1 M points/s |%s" % (
-		m["batch"], m["batch_points_per_s"] / 1e6,
-		" %.0f points/s (log_batch of 1,000) |" % f["batch_points_per_s"] if f else ""))
-	print("| same, incl. flush (commit) | %.2f M points/s | |%s" % (m["batch_with_flush_points_per_s"] / 1e6,
-	                                                                " |" if f else ""))
+	head = "| workload | libmlops (Python), wall | CPU | target |"
+	if f:
+		head += " MLflow %s (SQLite), wall | CPU |" % f["mlflow_version"]
+	print(head)
+	print("|---|---:|---:|---|" + ("---:|---:|" if f else ""))
+	rows = [
+		("`log_metric` per call (%d calls)" % m["calls"], "%.2f us" % m["log_metric_us"],
+		 "%.2f us" % m["log_metric_cpu_us"], "<= 3 us",
+		 ("%.0f us" % f["log_metric_us"], "%.0f us" % f["log_metric_cpu_us"]) if f else None),
+		("`log_metric` per call, final flush included", "%.2f us" % m["log_metric_with_flush_us"],
+		 "%.2f us" % m["log_metric_with_flush_cpu_us"], "", ("", "") if f else None),
+		("%d-point numpy batch (`log_metric_series`), %d batches" % (m["batch"], m["batches"]),
+		 "%.1f M points/s" % (m["batch_points_per_s"] / 1e6), "%.1f M points/s" % (m["batch_points_per_cpu_s"] / 1e6),
+		 ">= 1 M points/s",
+		 ("%.0f points/s" % f["batch_points_per_s"], "%.0f points/s" % f["batch_points_per_cpu_s"]) if f else None),
+		("same, flush (commit) included", "%.1f M points/s" % (m["batch_with_flush_points_per_s"] / 1e6),
+		 "%.1f M points/s" % (m["batch_with_flush_points_per_cpu_s"] / 1e6), "", ("", "") if f else None),
+	]
+	for name, wall, cpu, target, mf in rows:
+		print("| %s | %s | %s | %s |%s" % (name, wall, cpu, target, (" %s | %s |" % mf) if mf else ""))
 	return 0
 
 
