@@ -152,7 +152,7 @@ m_status=$(timed "$mlops" --store "$store" data status "$repo/tree")
 m_re=$(timed "$mlops" --store "$store" data commit tree "$repo/tree")
 m_bytes=$(bytes_of "$store/objects")
 d_first=$(cd "$repo" && timed "$dvc" add -q tree)
-d_status=$(cd "$repo" && timed "$dvc" status -q)
+d_status=$(cd "$repo" && timed "$dvc" status -q tree.dvc)
 d_re=$(cd "$repo" && timed "$dvc" add -q tree)
 d_bytes=$(bytes_of "$repo/.dvc/cache")
 row "tree: first commit / add (s)" "$m_first" "$d_first"
@@ -183,7 +183,7 @@ if [ "$small" -gt 0 ]; then
 	m_sc=$(timed "$mlops" --store "$store" data commit small "$repo/small")
 	m_ss=$(timed "$mlops" --store "$store" data status "$repo/small")
 	d_sc=$(cd "$repo" && timed "$dvc" add -q small)
-	d_ss=$(cd "$repo" && timed "$dvc" status -q)
+	d_ss=$(cd "$repo" && timed "$dvc" status -q small.dvc)
 	row "small files: commit / add (s)" "$m_sc" "$d_sc"
 	row "small files: status (s)" "$m_ss" "$d_ss"
 fi
