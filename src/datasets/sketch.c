@@ -493,48 +493,59 @@ static int wv_cmp(const void *a, const void *b)
 	return dbl_cmp(&((const wv *)a)->v, &((const wv *)b)->v);
 }
 
-double mlops_datasets__quant_get(mlops_datasets__quant *q, double rank)
+int mlops_datasets__quant_get_many(double *out, const double *ranks, size_t n, mlops_datasets__quant *q)
 {
+	for (size_t k = 0; k < n; k++)
+		out[k] = NAN;
 	if (!q->count)
-		return NAN;
-	if (rank < 0)
-		rank = 0;
-	if (rank > 1)
-		rank = 1;
+		return 0;
 	if (!q->kll) {
 		if (!q->sorted) {
 			sort_doubles(q->exact, q->exn);
 			q->sorted = true;
 		}
-		double want = ceil(rank * (double)q->exn);
-		size_t i = want < 1 ? 0 : (size_t)want - 1;
-		return q->exact[i < q->exn ? i : q->exn - 1];
+		for (size_t k = 0; k < n; k++) {
+			double r = ranks[k] < 0 ? 0 : ranks[k] > 1 ? 1 : ranks[k];
+			double want = ceil(r * (double)q->exn);
+			size_t i = want < 1 ? 0 : (size_t)want - 1;
+			out[k] = q->exact[i < q->exn ? i : q->exn - 1];
+		}
+		return 0;
 	}
-	wv *all = malloc(q->size * sizeof(*all));
+	wv *all = mlops__malloc(q->size * sizeof(*all));
 	if (!all)
-		return NAN;
-	size_t n = 0;
+		return MLOPS_ENOMEM;
+	size_t m = 0;
 	uint64_t total = 0;
 	for (int h = 0; h < q->H; h++)
 		for (size_t i = 0; i < q->lv[h].n; i++) {
-			all[n].v = q->lv[h].v[i];
-			all[n].w = (uint64_t)1 << h;
-			total += all[n].w;
-			n++;
+			all[m].v = q->lv[h].v[i];
+			all[m].w = (uint64_t)1 << h;
+			total += all[m].w;
+			m++;
 		}
-	qsort(all, n, sizeof(*all), wv_cmp);
-	double want = rank * (double)total;
-	uint64_t cum = 0;
-	double r = n ? all[n - 1].v : NAN;
-	for (size_t i = 0; i < n; i++) {
-		cum += all[i].w;
-		if ((double)cum >= want) {
-			r = all[i].v;
-			break;
+	qsort(all, m, sizeof(*all), wv_cmp);
+	for (size_t k = 0; k < n; k++) {
+		double r = ranks[k] < 0 ? 0 : ranks[k] > 1 ? 1 : ranks[k];
+		double want = r * (double)total;
+		uint64_t cum = 0;
+		out[k] = m ? all[m - 1].v : NAN;
+		for (size_t i = 0; i < m; i++) {
+			cum += all[i].w;
+			if ((double)cum >= want) {
+				out[k] = all[i].v;
+				break;
+			}
 		}
 	}
 	free(all);
-	return r;
+	return 0;
+}
+
+double mlops_datasets__quant_get(mlops_datasets__quant *q, double rank)
+{
+	double v;
+	return mlops_datasets__quant_get_many(&v, &rank, 1, q) ? NAN : v;
 }
 
 uint64_t mlops_datasets__quant_count(const mlops_datasets__quant *q)

@@ -247,11 +247,18 @@ static void write_col_stats(mlops_json *j, col_acc *a)
 	}
 	mlops__json_array_end(j);
 	if (numeric && a->type != MLOPS_DATASETS__TYPE_BOOL && a->q && mlops_datasets__quant_count(a->q)) {
+		enum { NQ = sizeof(quantile_ranks) / sizeof(quantile_ranks[0]) };
+		double qv[NQ];
+		int rc = mlops_datasets__quant_get_many(qv, quantile_ranks, NQ, a->q);
+		if (rc) {
+			j->err = rc;
+			return;
+		}
 		mlops__json_key(j, "quantiles");
 		mlops__json_object_begin(j);
-		for (size_t i = 0; i < sizeof(quantile_ranks) / sizeof(quantile_ranks[0]); i++) {
+		for (size_t i = 0; i < NQ; i++) {
 			mlops__json_key(j, quantile_keys[i]);
-			mlops__json_double(j, mlops_datasets__quant_get(a->q, quantile_ranks[i]));
+			mlops__json_double(j, qv[i]);
 		}
 		mlops__json_object_end(j);
 		mlops__json_key(j, "quantiles_exact");

@@ -163,7 +163,10 @@ void mlops_datasets__topk_free(mlops_datasets__topk *t);
 typedef struct mlops_datasets__quant mlops_datasets__quant;
 int mlops_datasets__quant_new(mlops_datasets__quant **out);
 int mlops_datasets__quant_add(mlops_datasets__quant *q, double v);
-/* Value at rank q in [0,1] (nearest rank, lower); NaN when empty. Sorts internal buffers (not const). */
+/* Values at ranks in [0,1] (nearest rank: the smallest value whose rank reaches rank * count); NaN when empty.
+ * Sorts internal buffers (not const). MLOPS_ENOMEM. */
+int mlops_datasets__quant_get_many(double *out, const double *ranks, size_t n, mlops_datasets__quant *q);
+/* One rank; NaN when empty or out of memory. */
 double mlops_datasets__quant_get(mlops_datasets__quant *q, double rank);
 uint64_t mlops_datasets__quant_count(const mlops_datasets__quant *q);
 bool mlops_datasets__quant_exact(const mlops_datasets__quant *q);
