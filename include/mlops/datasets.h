@@ -45,8 +45,8 @@
  * backend, serialized, and are joined before the call returns.
  *
  * Audit actions written by this module, each in the transaction of its change: "dataset.commit",
- * "dataset.tag", "dataset.untag", "dataset.ref.set", "dataset.ref.delete", "dataset.checkout", "dataset.push"
- * (in the receiving store of a push), "dataset.pull" (in the receiving store of a pull).
+ * "dataset.tag", "dataset.untag", "dataset.ref.set", "dataset.ref.delete", "dataset.checkout", "dataset.delete",
+ * "dataset.push" (in the receiving store of a push), "dataset.pull" (in the receiving store of a pull).
  * Lineage edges: (dataset_version parent) -> (dataset_version child) relation "parent";
  * (run) -> (dataset_version) relation "produced".
  * Garbage collection (mlops_store_gc) keeps every object a version references: its manifest and its files.
@@ -239,6 +239,15 @@ MLOPS_API int mlops_dataset_files_next(const mlops_dataset_file **out, mlops_dat
 
 /* NULL is a no-op. Never fails. */
 MLOPS_API void mlops_dataset_file_iter_free(mlops_dataset_file_iter *iter);
+
+/*
+ * Delete the dataset `name` with all its versions, tags and refs, in one transaction. Working directories whose
+ * head was one of its versions lose their head. The objects the versions referenced become garbage for
+ * mlops_store_gc() unless another version, a run, a model or a pin references them. Lineage edges and audit rows
+ * stay (they are history); an audit row "dataset.delete" records the deletion.
+ * Errors: MLOPS_EINVAL (bad name), MLOPS_ENOTFOUND (no such dataset), MLOPS_EREADONLY, MLOPS_EBUSY.
+ */
+MLOPS_API int mlops_dataset_delete(mlops_store *store, const char *name);
 
 /* ======================================================================================================
  * Tags and refs

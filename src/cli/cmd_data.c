@@ -512,6 +512,7 @@ static const cli_command data_subs[] = {
 	{"cat", "write a file of a version to standard output", cli_data_cat},
 	{"push", "copy a version to another store", cli_data_push},
 	{"pull", "copy a version from another store", cli_data_pull},
+	{"delete", "delete a dataset with all its versions", cli_data_delete},
 	{"gc", "remove objects nothing references", cli_data_gc},
 	/* tabular data (cmd_data_tabular.c) */
 	{"schema", "inferred schema of a tabular file", cli_data_schema},

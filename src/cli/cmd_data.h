@@ -17,6 +17,7 @@ int cli_data_tag(cli_ctx *ctx, int argc, char **argv);
 int cli_data_cat(cli_ctx *ctx, int argc, char **argv);
 int cli_data_push(cli_ctx *ctx, int argc, char **argv);
 int cli_data_pull(cli_ctx *ctx, int argc, char **argv);
+int cli_data_delete(cli_ctx *ctx, int argc, char **argv);
 int cli_data_gc(cli_ctx *ctx, int argc, char **argv);
 
 #endif

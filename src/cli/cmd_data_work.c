@@ -1,6 +1,6 @@
 /*
  * 'mlops data' sub-commands that work with directories and other stores: checkout, status, tag, cat, push,
- * pull, gc (listed in the table of cmd_data.c). Public API only.
+ * pull, delete, gc (listed in the table of cmd_data.c). Public API only.
  */
 #include "cmd_data.h"
 
@@ -388,6 +388,24 @@ int cli_data_push(cli_ctx *ctx, int argc, char **argv)
 int cli_data_pull(cli_ctx *ctx, int argc, char **argv)
 {
 	return transfer(ctx, false, argc, argv);
+}
+
+/* ---- delete ---- */
+
+static const char delete_usage[] =
+	"Usage: mlops data delete NAME\n\n"
+	"Delete dataset NAME with all its versions, tags and refs. Its objects become garbage for 'mlops data gc'\n"
+	"unless something else references them.\n";
+
+int cli_data_delete(cli_ctx *ctx, int argc, char **argv)
+{
+	int rc = cli_data_simple_args(ctx, "data delete", delete_usage, 1, 1, argc, argv);
+	if (rc >= 0)
+		return rc;
+	mlops_store *s = cli_store(ctx);
+	if (!s)
+		return CLI_FAIL;
+	return mlops_dataset_delete(s, argv[optind]) < 0 ? cli_fail("data delete") : CLI_OK;
 }
 
 /* ---- gc ---- */

@@ -933,6 +933,36 @@ static void test_gc_keeps_versions(void **state)
 	th_ok(mlops_dataset_checkout(NULL, f->store, "g", out, NULL));
 	assert_file(out, "a.txt", "kept\n");
 	free(out);
+
+	/* Deleting a dataset turns what only it referenced into garbage; content shared with another dataset stays. */
+	put(f->work, "only-g.txt", "only in g\n");
+	th_ok(mlops_dataset_commit(NULL, NULL, f->store, "g", f->work, NULL));
+	char *other_dir = pj(f->tmp, "h");
+	mkdir(other_dir, 0755);
+	put(other_dir, "a.txt", "kept\n");
+	th_ok(mlops_dataset_commit(NULL, NULL, f->store, "h", other_dir, NULL));
+	th_assert_rc(mlops_dataset_delete(f->store, "nope"), MLOPS_ENOTFOUND);
+	th_assert_rc(mlops_dataset_delete(f->store, "../g"), MLOPS_EINVAL);
+	th_ok(mlops_dataset_tag(f->store, "g", "t"));
+	th_ok(mlops_dataset_delete(f->store, "g"));
+	char id[33];
+	th_assert_rc(mlops_dataset_resolve(id, f->store, "g"), MLOPS_ENOTFOUND);
+	gs = (mlops_gc_stats)MLOPS_GC_STATS_INIT;
+	th_ok(mlops_store_gc(&gs, f->store, &go));
+	/* only-g.txt and the manifest of g@v2; g@v1 has the same tree as h, so the same manifest object */
+	assert_int_equal(gs.objects_removed, 2);
+	out = pj(f->tmp, "o2");
+	th_ok(mlops_dataset_checkout(NULL, f->store, "h", out, NULL));
+	assert_file(out, "a.txt", "kept\n");
+	mlops_verify_stats vs = MLOPS_VERIFY_STATS_INIT;
+	th_ok(mlops_store_verify(&vs, NULL, f->store));
+	assert_int_equal(vs.objects_missing + vs.objects_corrupt + vs.metadata_errors, 0);
+	/* The name can be used again, from v1. */
+	mlops_dataset_commit_stats st = MLOPS_DATASET_COMMIT_STATS_INIT;
+	th_ok(mlops_dataset_commit(NULL, &st, f->store, "g", f->work, NULL));
+	assert_int_equal(st.seq, 1);
+	free(out);
+	free(other_dir);
 }
 
 /* ---- bad inputs ---- */
