@@ -39,12 +39,14 @@ cd "$root"
 if [ "$mode" = --sanitized ]; then
 	# The interpreter is not instrumented, so the sanitizer runtimes must come first in the process.
 	preload=""
+	deps=$(ldd "$lib")
 	for rt in libasan.so libubsan.so; do
-		if ldd "$lib" | grep -q "${rt%.so}"; then
+		if [[ $deps == *"${rt%.so}"* ]]; then
 			p=$(gcc -print-file-name="$rt")
 			[ -f "$p" ] && preload="${preload:+$preload:}$p"
 		fi
 	done
+	[ -n "$preload" ] || { echo "run_tests.sh: $lib is not linked with a sanitizer runtime" >&2; exit 1; }
 	echo "run_tests.sh: sanitized run, LD_PRELOAD=$preload"
 	# Python's own allocations are not leaks of the library: leak checking is off, everything else is fatal.
 	LD_PRELOAD="$preload" ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" \
