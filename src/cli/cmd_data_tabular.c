@@ -236,12 +236,13 @@ static int profile(char **schema, char **stats, uint64_t *rows, cli_ctx *ctx, co
 	return mlops_dataset_file_profile(schema, stats, rows, store, a->spec, a->path, o);
 }
 
-static const char *what_of(const tab_args *a, char *buf, size_t n)
+/* The "what" of an error line: the library's message already names the file (and the line). */
+static const char *what_of(const tab_args *a, const char *cmd, char *buf, size_t n)
 {
 	if (a->file)
-		snprintf(buf, n, "%s", a->file);
+		snprintf(buf, n, "data %s", cmd);
 	else
-		snprintf(buf, n, "%s%s%s", a->spec, a->path ? " " : "", a->path ? a->path : "");
+		snprintf(buf, n, "data %s %s", cmd, a->spec);
 	return buf;
 }
 
@@ -255,7 +256,7 @@ int cli_data_schema(cli_ctx *ctx, int argc, char **argv)
 	if (profile(&schema, NULL, NULL, ctx, &a)) {
 		if (!a.file && !ctx->store)
 			return CLI_FAIL; /* cli_store() printed why */
-		return cli_fail(what_of(&a, what, sizeof(what)));
+		return cli_fail(what_of(&a, "schema", what, sizeof(what)));
 	}
 	print_json(schema, a.json);
 	mlops_free(schema);
@@ -273,7 +274,7 @@ int cli_data_stats(cli_ctx *ctx, int argc, char **argv)
 	if (profile(NULL, &stats, &rows, ctx, &a)) {
 		if (!a.file && !ctx->store)
 			return CLI_FAIL;
-		return cli_fail(what_of(&a, what, sizeof(what)));
+		return cli_fail(what_of(&a, "stats", what, sizeof(what)));
 	}
 	print_json(stats, a.json);
 	mlops_free(stats);
@@ -365,13 +366,14 @@ int cli_data_validate(cli_ctx *ctx, int argc, char **argv)
 	else
 		rc = mlops_dataset_validate(&report, &ok, store, a.spec, a.path, exps, sch, o);
 	if (rc) {
-		ret = cli_fail(what_of(&a, what, sizeof(what)));
+		ret = cli_fail(what_of(&a, "validate", what, sizeof(what)));
 		goto out;
 	}
 	print_json(report, a.json);
 	if (!ok) {
 		fflush(stdout);
-		fprintf(stderr, "mlops data validate: %s: expectations failed\n", what_of(&a, what, sizeof(what)));
+		fprintf(stderr, "mlops data validate: %s: expectations failed\n",
+		        a.file ? a.file : a.spec);
 	}
 	ret = ok ? CLI_OK : CLI_FAIL;
 out:

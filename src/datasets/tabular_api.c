@@ -82,13 +82,10 @@ int mlops_dataset_profile_file(char **out_schema_json, char **out_stats_json, ui
 		*out_rows = 0;
 	mlops_datasets__table_opts o;
 	int fd = -1;
-	int rc = open_local(&fd, path);
-	if (rc)
+	int rc = table_opts(&o, opts, path);
+	if (rc || (rc = open_local(&fd, path)))
 		return rc;
-	rc = table_opts(&o, opts, path);
-	if (!rc)
-		rc = mlops_datasets__profile_ex(out_schema_json, out_stats_json, out_rows, &o, mlops_datasets__read_fd,
-		                                &fd);
+	rc = mlops_datasets__profile_ex(out_schema_json, out_stats_json, out_rows, &o, mlops_datasets__read_fd, &fd);
 	close(fd);
 	if (rc)
 		mlops__error_prefix("%s", path);
