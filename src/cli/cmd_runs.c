@@ -1,9 +1,10 @@
 /*
  * 'mlops runs': list, show, delete, restore and purge runs, and print a metric's history (public API only).
- * The query sub-commands (search, compare, export, import) live in cmd_runs_query.c and are listed in the
- * table at the end of this file.
+ * Logging from the shell lives in cmd_runs_log.c (declared in cmd_runs.h), the query sub-commands (search,
+ * compare, export, import) in cmd_runs_query.c; all are listed in the table at the end of this file.
  */
 #include "cli.h"
+#include "cmd_runs.h"
 #include "cmd_runs_query.h"
 
 #include <getopt.h>
@@ -26,7 +27,7 @@ static void fmt_time(char out[32], int64_t ms)
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void json_info(cli_json *j, const mlops_run_info *r)
+void cli_runs_json_info(cli_json *j, const mlops_run_info *r)
 {
 	cli_json_begin_object(j);
 	cli_json_key(j, "run_id");
@@ -147,7 +148,7 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 	int rc;
 	while ((rc = mlops_runs_next(&r, it)) == 0) {
 		if (ctx->json) {
-			json_info(&j, r);
+			cli_runs_json_info(&j, r);
 		} else {
 			char start[32];
 			fmt_time(start, r->start_ms);
@@ -230,7 +231,7 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 		cli_json_init(&j, stdout);
 		cli_json_begin_object(&j);
 		cli_json_key(&j, "info");
-		json_info(&j, info);
+		cli_runs_json_info(&j, info);
 		cli_json_key(&j, "data");
 		cli_json_begin_object(&j);
 		cli_json_key(&j, "params");
@@ -446,6 +447,18 @@ static int purge_run(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- metric-history ---- */
 
+/* The shortest decimal form that reads back to the same double (%.15g, else %.16g, else %.17g). */
+static const char *shortest(double v)
+{
+	static char buf[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
 static const char history_usage[] =
 	"Usage: mlops [--store DIR] runs metric-history [--from STEP] [--to STEP] [--max-points N] RUN_ID KEY\n"
 	"\n"
@@ -535,7 +548,7 @@ static int history_run(cli_ctx *ctx, int argc, char **argv)
 			if (isnan(val[i]))
 				printf("%lld %lld NaN\n", (long long)st[i], (long long)ts[i]);
 			else
-				printf("%lld %lld %.17g\n", (long long)st[i], (long long)ts[i], val[i]);
+				printf("%lld %lld %s\n", (long long)st[i], (long long)ts[i], shortest(val[i]));
 		}
 	}
 	mlops_metric_history_free(h);
@@ -550,6 +563,12 @@ static const cli_command runs_subs[] = {
 	{"restore", "restore a soft-deleted run", restore_run},
 	{"purge", "remove soft-deleted runs for good", purge_run},
 	{"metric-history", "print the points of one metric", history_run},
+	{"start", "start a run and print its id", cli_runs_start_run},
+	{"log-param", "log a param of a running run", cli_runs_log_param_run},
+	{"log-metric", "log one metric point", cli_runs_log_metric_run},
+	{"set-tag", "set or delete a run tag (notes: mlflow.note.content)", cli_runs_set_tag_run},
+	{"log-artifact", "store a file or directory as artifacts of a running run", cli_runs_log_artifact_run},
+	{"end", "set a run's final status", cli_runs_end_run},
 	{"search", "search runs with a filter (MLflow grammar plus OR, NOT, parentheses, aggregates)", cli_runs_search},
 	{"compare", "params and metrics of runs side by side (table, CSV or JSON)", cli_runs_compare},
 	{"export", "write experiments and runs in MLflow's mlruns/ layout", cli_runs_export},
@@ -563,5 +582,5 @@ static int runs_run(cli_ctx *ctx, int argc, char **argv)
 	                          runs_subs, argc, argv);
 }
 
-const cli_command cli_cmd_runs = {"runs", "list, show, delete, restore and purge runs; metric histories",
+const cli_command cli_cmd_runs = {"runs", "start, log, list, show, delete, restore and purge runs; metric histories",
                                   runs_run};
