@@ -6,11 +6,13 @@
 2. `mlops runs import` reads it into a libmlops store; `mlops runs search` finds the runs.
 3. `mlops runs export` writes the store back in the mlruns/ layout, and MLflow's client reads that export: every
    experiment, run, param, tag, metric point and artifact must be what MLflow wrote in step 1.
+Before that, and also without MLflow, the CLI sub-commands (import, search with pages, compare, export, a bad
+filter) run on a small hand-written file store.
 
 Usage: mlflow_interop.py MLOPS_EXE
 Needs the `mlflow` package: taken from $MLFLOW_PYTHON, else bench/compare/.venv-mlflow (made by
-bench/compare/mlflow_venv.sh), else the running python. Without it the test prints a SKIPPED line and exits 77
-(meson's "skipped").
+bench/compare/mlflow_venv.sh), else the running python. Without it the MLflow part prints a SKIPPED line and the
+test exits 77 (meson's "skipped") once the CLI checks have passed.
 """
 import json
 import math
@@ -138,11 +140,80 @@ def diff(a, b, path="") -> list:
     return [] if a == b else [f"{path}: MLflow wrote {a!r:.200}, the export gives {b!r:.200}"]
 
 
+def write_file(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def cli_checks(exe, tmp):
+    """The CLI sub-commands on a small hand-written file store, with or without MLflow installed."""
+    root = os.path.join(tmp, "hand")
+    exp = os.path.join(root, "5")
+    write_file(os.path.join(exp, "meta.yaml"), "artifact_location: file:///x/5\ncreation_time: 1690000000000\n"
+               "experiment_id: '5'\nlast_update_time: 1690000000000\nlifecycle_stage: active\nname: cli exp\n")
+    runs = {}
+    for i, (lr, acc) in enumerate([("0.1", [0.5, 0.7]), ("0.01", [0.6, 0.9]), ("0.001", [0.2, float("nan")])]):
+        rid = "%032x" % (0xabc0 + i)
+        runs[rid] = lr
+        d = os.path.join(exp, rid)
+        write_file(os.path.join(d, "meta.yaml"), f"end_time: {1690000001000 + i}\nexperiment_id: '5'\n"
+                   f"lifecycle_stage: active\nrun_id: {rid}\nrun_name: r{i}\nstart_time: {1690000000000 + i}\n"
+                   "status: 3\nuser_id: ci\n")
+        write_file(os.path.join(d, "params", "lr"), lr)
+        write_file(os.path.join(d, "tags", "mlflow.runName"), f"r{i}")
+        write_file(os.path.join(d, "metrics", "acc"),
+                   "".join(f"{1690000000500 + s} {v} {s}\n" for s, v in enumerate(acc)))
+    store = os.path.join(tmp, "cli-store")
+    mlops(exe, store, "init")
+    st = json.loads(mlops(exe, store, "--json", "runs", "import", root))
+    if (st["runs"], st["params"], st["metric_points"]) != (3, 3, 6):
+        raise SystemExit(f"FAIL: runs import counted {st}")
+    found = json.loads(mlops(exe, store, "--json", "runs", "search", "--filter",
+                             "metrics.acc.max >= 0.7 AND NOT params.lr = '0.1'", "--order-by", "metrics.acc DESC"))
+    if [r["info"]["run_name"] for r in found["runs"]] != ["r1"]:
+        raise SystemExit(f"FAIL: runs search gave {found}")
+    found = json.loads(mlops(exe, store, "--json", "runs", "search", "--order-by", "metrics.acc",
+                             "--max-results", "2"))
+    names = [r["info"]["run_name"] for r in found["runs"]]
+    if names != ["r0", "r1"] or not found["next_page_token"]:
+        raise SystemExit(f"FAIL: runs search by metrics.acc gave {names}, token {found['next_page_token']}")
+    page2 = json.loads(mlops(exe, store, "--json", "runs", "search", "--order-by", "metrics.acc", "--max-results",
+                             "2", "--page-token", found["next_page_token"]))
+    if [r["info"]["run_name"] for r in page2["runs"]] != ["r2"] or page2["next_page_token"] is not None:
+        raise SystemExit(f"FAIL: second page gave {page2}")
+    csv = mlops(exe, store, "runs", "compare", "--csv", *sorted(runs)).splitlines()
+    if csv[0] != "run_id,run_name,param:lr,metric:acc" or len(csv) != 4 or not csv[3].endswith(",0.001,NaN"):
+        raise SystemExit(f"FAIL: runs compare --csv printed {csv}")
+    table = mlops(exe, store, "runs", "compare", "--diff", *sorted(runs))
+    if "params.lr" not in table or "metrics.acc" not in table:
+        raise SystemExit(f"FAIL: runs compare printed {table}")
+    out = os.path.join(tmp, "cli-export")
+    st = json.loads(mlops(exe, store, "--json", "runs", "export", out))
+    exp_id = json.loads(mlops(exe, store, "--json", "runs", "search", "--max-results", "1"))["runs"][0]["info"][
+        "experiment_id"]
+    first = sorted(runs)[0]
+    with open(os.path.join(out, exp_id, first, "metrics", "acc")) as f:
+        if f.read() != "1690000000500 0.5 0\n1690000000501 0.7 1\n":
+            raise SystemExit("FAIL: runs export wrote another metric file")
+    r = subprocess.run([exe, "--store", store, "runs", "search", "--filter", "params.lr = 0.1"], capture_output=True,
+                       text=True)
+    if r.returncode != 1 or "position 13" not in r.stderr or "^" not in r.stderr:
+        raise SystemExit(f"FAIL: a bad filter gave exit {r.returncode}: {r.stderr}")
+    print(f"OK: mlops runs import/search/compare/export on a hand-written file store ({st['runs']} runs)")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
         return 2
     exe = os.path.abspath(sys.argv[1])
+    if not os.environ.get("MLOPS_INTEROP_CHILD"):
+        tmp = tempfile.mkdtemp(prefix="mlops-cli-interop-")
+        try:
+            cli_checks(exe, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     try:
         import mlflow
     except ImportError:
