@@ -10,10 +10,12 @@
  *  - strings returned as `char **` are released with mlops_free().
  * Info structs are never filled in by the caller, so fields can be appended in later minor versions.
  *
- * Threading: a run handle, an iterator or a result is used by one thread at a time; several run handles (in one
- * process or many) may log into the same store at once: writes wait for each other (busy timeout of the store)
- * and a metric flush that still finds the store busy is retried, so MLOPS_EBUSY reaches the caller only when the
- * store stayed locked for longer than the busy timeout on every retry.
+ * Threading: run handles, iterators and results work through the store handle they were created from (its one
+ * database connection), so they and the store are used by one thread at a time; threads that log concurrently
+ * open a store handle each. Any number of store handles, in one process or many, may log into the same store at
+ * once: writes wait for each other (busy timeout of the store) and a metric flush that still finds the store
+ * busy is retried, so MLOPS_EBUSY reaches the caller only when the store stayed locked for longer than the busy
+ * timeout on every retry.
  *
  * Durability and the loss window: params, tags, notes, artifacts, inputs, status changes and the id-based calls
  * are committed before the call returns. Metric points are buffered in the run handle and committed by a flush
@@ -439,7 +441,8 @@ MLOPS_API int mlops_runs_restore(mlops_store *store, const char *run_id);
  * inputs) (MLflow's `mlflow gc`). run_id NULL means every deleted run whose deletion is older than
  * older_than_ms milliseconds (0: all deleted runs); a given run_id must be deleted. The objects of their
  * artifacts are then unreferenced and mlops_store_gc() removes them. *out_purged (may be NULL) gets the count.
- * Errors: MLOPS_ENOTFOUND, MLOPS_ECONFLICT (the given run is not deleted), MLOPS_EREADONLY.
+ * Errors: MLOPS_EINVAL (negative older_than_ms, malformed id), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (the given run
+ * is not deleted), MLOPS_EREADONLY.
  */
 MLOPS_API int mlops_runs_purge(uint64_t *out_purged, mlops_store *store, const char *run_id,
                                int64_t older_than_ms);
