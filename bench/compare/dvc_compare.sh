@@ -43,7 +43,14 @@ elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.1f}' if b else 'inf')" "$1" "$2"; }
 bytes_of() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{ t += $1 } END { printf "%d\n", t }'; }
 mb() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1e6:.2f}')" "$1"; }
-timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); elapsed "$t0" "$t1"; }
+# timed CMD...: prints the wall seconds; the CPU seconds (user + system, children included) go to $work/cpu.
+timed() {
+	/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null
+	read -r wall user sys <"$work/time"
+	python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.3f}')" "$user" "$sys" >"$work/cpu"
+	echo "$wall"
+}
+cpu() { cat "$work/cpu"; }
 
 # ---- data (deterministic) ----
 python3 - "$repo" "$size_mb" "$small" <<'EOF'
@@ -142,24 +149,34 @@ sleep 3
 
 echo "DVC $("$dvc" --version), $("$mlops" --version | tail -1), $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "data under $work; tree ${size_mb} MB in 1000 files, CSV ${size_mb} MB, ${small} small files"
-printf '%-34s %12s %12s %8s\n' workload libmlops dvc "dvc/mlops"
+printf '%-34s %12s %12s %9s\n' workload libmlops dvc "dvc/mlops"
 
-row() { printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")"; }
+row() { printf '%-34s %12s %12s %9s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")"; }
 
 # (1) tree
 m_first=$(timed "$mlops" --store "$store" data commit tree "$repo/tree")
+m_first_cpu=$(cpu)
 m_status=$(timed "$mlops" --store "$store" data status "$repo/tree")
+m_status_cpu=$(cpu)
 m_re=$(timed "$mlops" --store "$store" data commit tree "$repo/tree")
+m_re_cpu=$(cpu)
 m_bytes=$(bytes_of "$store/objects")
 d_first=$(cd "$repo" && timed "$dvc" add -q tree)
+d_first_cpu=$(cpu)
 d_status=$(cd "$repo" && timed "$dvc" status -q tree.dvc)
+d_status_cpu=$(cpu)
 d_re=$(cd "$repo" && timed "$dvc" add -q tree)
+d_re_cpu=$(cpu)
 d_bytes=$(bytes_of "$repo/.dvc/cache")
 row "tree: first commit / add (s)" "$m_first" "$d_first"
+row "  CPU (s)" "$m_first_cpu" "$d_first_cpu"
 row "tree: status, unchanged (s)" "$m_status" "$d_status"
+row "  CPU (s)" "$m_status_cpu" "$d_status_cpu"
 row "tree: re-commit / re-add (s)" "$m_re" "$d_re"
+row "  CPU (s)" "$m_re_cpu" "$d_re_cpu"
 row "tree: stored (MB)" "$(mb "$m_bytes")" "$(mb "$d_bytes")"
-echo "  libmlops first commit $(python3 -c "print(f'{$size_mb * 1.048576 / $m_first:.0f}')") MB/s," \
+echo "  libmlops first commit $(python3 -c "print(f'{$size_mb * 1.048576 / $m_first:.0f}')") MB/s wall," \
+	"$(python3 -c "print(f'{$size_mb * 1.048576 / $m_first_cpu:.0f}')") MB per CPU second;" \
 	"status $(ratio "$m_first" "$m_status")x and re-commit $(ratio "$m_first" "$m_re")x faster than its first commit"
 
 # (2) CSV append
@@ -170,10 +187,13 @@ d_b0=$(bytes_of "$repo/.dvc/cache")
 append_csv
 csv_size=$(stat -c %s "$repo/data.csv")
 m_csv=$(timed "$mlops" --store "$store" data commit --no-profile csv "$repo/data.csv")
+m_csv_cpu=$(cpu)
 d_csv=$(cd "$repo" && timed "$dvc" add -q data.csv)
+d_csv_cpu=$(cpu)
 m_new=$(( $(bytes_of "$store/objects") - m_b0 ))
 d_new=$(( $(bytes_of "$repo/.dvc/cache") - d_b0 ))
 row "csv +1%: commit / add (s)" "$m_csv" "$d_csv"
+row "  CPU (s)" "$m_csv_cpu" "$d_csv_cpu"
 row "csv +1%: new stored (MB)" "$(mb "$m_new")" "$(mb "$d_new")"
 echo "  new stored bytes / file size: libmlops $(python3 -c "print(f'{100 * $m_new / $csv_size:.2f}')")%," \
 	"dvc $(python3 -c "print(f'{100 * $d_new / $csv_size:.2f}')")%"
@@ -181,9 +201,15 @@ echo "  new stored bytes / file size: libmlops $(python3 -c "print(f'{100 * $m_n
 # (3) small files
 if [ "$small" -gt 0 ]; then
 	m_sc=$(timed "$mlops" --store "$store" data commit small "$repo/small")
+	m_sc_cpu=$(cpu)
 	m_ss=$(timed "$mlops" --store "$store" data status "$repo/small")
+	m_ss_cpu=$(cpu)
 	d_sc=$(cd "$repo" && timed "$dvc" add -q small)
+	d_sc_cpu=$(cpu)
 	d_ss=$(cd "$repo" && timed "$dvc" status -q small.dvc)
+	d_ss_cpu=$(cpu)
 	row "small files: commit / add (s)" "$m_sc" "$d_sc"
+	row "  CPU (s)" "$m_sc_cpu" "$d_sc_cpu"
 	row "small files: status (s)" "$m_ss" "$d_ss"
+	row "  CPU (s)" "$m_ss_cpu" "$d_ss_cpu"
 fi

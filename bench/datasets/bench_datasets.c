@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,15 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of this process, worker threads included. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static uint64_t xs(uint64_t *s)
@@ -148,28 +158,31 @@ static void tree_workload(const char *base, uint64_t size)
 	let_age();
 	mlops_store *s = open_store(store_dir);
 	mlops_dataset_commit_stats st = MLOPS_DATASET_COMMIT_STATS_INIT;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	if (mlops_dataset_commit(NULL, &st, s, "tree", dir, NULL) != 0)
 		die("first commit");
-	double first = now_s() - t0;
+	double first = now_s() - t0, first_cpu = cpu_s() - c0;
 	uint64_t stored = stored_bytes(s);
 	mlops_dataset_status_counts sc = MLOPS_DATASET_STATUS_COUNTS_INIT;
 	t0 = now_s();
+	c0 = cpu_s();
 	if (mlops_dataset_status(NULL, &sc, s, dir, NULL, NULL) != 0)
 		die("status");
-	double status = now_s() - t0;
+	double status = now_s() - t0, status_cpu = cpu_s() - c0;
 	mlops_dataset_commit_stats st2 = MLOPS_DATASET_COMMIT_STATS_INIT;
 	t0 = now_s();
+	c0 = cpu_s();
 	if (mlops_dataset_commit(NULL, &st2, s, "tree", dir, NULL) != 0)
 		die("re-commit");
-	double recommit = now_s() - t0;
+	double recommit = now_s() - t0, recommit_cpu = cpu_s() - c0;
 	double mb = (double)st.bytes / 1e6;
 	printf("tree: %zu files, %.1f MB\n", files, mb);
-	printf("  first commit       %8.3f s  %8.1f MB/s  stored %.1f MB\n", first, mb / first, (double)stored / 1e6);
-	printf("  status (unchanged) %8.3f s  %8.1fx faster than the first commit  (%llu files read)\n", status,
-	       first / status, (unsigned long long)sc.files_read);
-	printf("  re-commit          %8.3f s  %8.1fx faster  (created: %d, %llu files read)\n", recommit,
-	       first / recommit, st2.created, (unsigned long long)st2.files_read);
+	printf("  first commit       %8.3f s wall %8.3f s CPU  %7.1f MB/s wall  %7.1f MB per CPU second  stored %.1f MB\n",
+	       first, first_cpu, mb / first, mb / first_cpu, (double)stored / 1e6);
+	printf("  status (unchanged) %8.3f s wall %8.3f s CPU  %7.1fx faster than the first commit  (%llu files read)\n",
+	       status, status_cpu, first / status, (unsigned long long)sc.files_read);
+	printf("  re-commit          %8.3f s wall %8.3f s CPU  %7.1fx faster  (created: %d, %llu files read)\n",
+	       recommit, recommit_cpu, first / recommit, st2.created, (unsigned long long)st2.files_read);
 	mlops_store_free(s);
 }
 
@@ -205,10 +218,10 @@ static void csv_workload(const char *base, uint64_t size)
 	}
 	let_age();
 	mlops_store *s = open_store(store_dir);
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	if (mlops_dataset_commit(NULL, NULL, s, "csv", path, NULL) != 0)
 		die("csv commit");
-	double first = now_s() - t0;
+	double first = now_s() - t0, first_cpu = cpu_s() - c0;
 	uint64_t before = stored_bytes(s);
 	uint64_t target = written + written / 100, grown = written;
 	while (grown < target) {
@@ -221,14 +234,16 @@ static void csv_workload(const char *base, uint64_t size)
 		grown += n;
 	}
 	t0 = now_s();
+	c0 = cpu_s();
 	mlops_dataset_commit_stats st = MLOPS_DATASET_COMMIT_STATS_INIT;
 	if (mlops_dataset_commit(NULL, &st, s, "csv", path, NULL) != 0)
 		die("csv re-commit");
-	double second = now_s() - t0;
+	double second = now_s() - t0, second_cpu = cpu_s() - c0;
 	uint64_t added = stored_bytes(s) - before;
 	printf("csv: %.1f MB, %llu rows, appended %.1f MB\n", (double)written / 1e6, (unsigned long long)row,
 	       (double)(grown - written) / 1e6);
-	printf("  first commit %8.3f s (incl. profiling)   commit after append %8.3f s\n", first, second);
+	printf("  first commit %8.3f s wall %8.3f s CPU (incl. profiling)   commit after append %8.3f s wall "
+	       "%8.3f s CPU\n", first, first_cpu, second, second_cpu);
 	printf("  new stored bytes %.2f MB = %.2f%% of the file size\n", (double)added / 1e6,
 	       100.0 * (double)added / (double)grown);
 	free(buf);
@@ -257,18 +272,20 @@ static void small_workload(const char *base, size_t count)
 	}
 	let_age();
 	mlops_store *s = open_store(store_dir);
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	if (mlops_dataset_commit(NULL, NULL, s, "small", dir, NULL) != 0)
 		die("small commit");
-	double commit = now_s() - t0;
+	double commit = now_s() - t0, commit_cpu = cpu_s() - c0;
 	mlops_dataset_status_counts sc = MLOPS_DATASET_STATUS_COUNTS_INIT;
 	t0 = now_s();
+	c0 = cpu_s();
 	if (mlops_dataset_status(NULL, &sc, s, dir, NULL, NULL) != 0)
 		die("small status");
-	double status = now_s() - t0;
+	double status = now_s() - t0, status_cpu = cpu_s() - c0;
 	printf("small files: %zu files, %.1f MB\n", count, (double)total / 1e6);
-	printf("  commit %8.3f s   status %8.3f s (%llu unchanged, %llu files read)\n", commit, status,
-	       (unsigned long long)sc.unchanged, (unsigned long long)sc.files_read);
+	printf("  commit %8.3f s wall %8.3f s CPU   status %8.3f s wall %8.3f s CPU (%llu unchanged, %llu files read)\n",
+	       commit, commit_cpu, status, status_cpu, (unsigned long long)sc.unchanged,
+	       (unsigned long long)sc.files_read);
 	mlops_store_free(s);
 }
 
