@@ -28,7 +28,15 @@ struct mlops_db {
 	stmt_slot *slots;     /* open addressing, power-of-two capacity */
 	size_t nslots;
 	size_t count;
+	int (*before_write)(void *payload); /* run before the outermost BEGIN IMMEDIATE and COMMIT */
+	void *before_write_payload;
 };
+
+void mlops__db_set_before_write(mlops_db *db, int (*fn)(void *payload), void *payload)
+{
+	db->before_write = fn;
+	db->before_write_payload = payload;
+}
 
 sqlite3 *mlops__db_sqlite(mlops_db *db)
 {
@@ -361,7 +369,10 @@ int mlops__db_begin_write(mlops_db *db)
 		db->depth++;
 		return 0;
 	}
-	int rc = exec_retry(db, "BEGIN IMMEDIATE", "cannot begin a write transaction");
+	int rc = db->before_write ? db->before_write(db->before_write_payload) : 0;
+	if (rc)
+		return rc;
+	rc = exec_retry(db, "BEGIN IMMEDIATE", "cannot begin a write transaction");
 	if (rc)
 		return rc;
 	db->depth = 1;
@@ -385,7 +396,9 @@ int mlops__db_commit(mlops_db *db)
 	if (sqlite3_get_autocommit(db->h))
 		return mlops__error(MLOPS_ERROR, "transaction on database '%s' was rolled back by SQLite after an "
 		                    "error; nothing was committed", db_name(db));
-	int rc = exec_retry(db, "COMMIT", "cannot commit");
+	int rc = db->before_write ? db->before_write(db->before_write_payload) : 0;
+	if (rc == 0)
+		rc = exec_retry(db, "COMMIT", "cannot commit");
 	if (rc) {
 		if (!sqlite3_get_autocommit(db->h))
 			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);

@@ -38,6 +38,12 @@ int mlops__db_commit(mlops_db *db);
 void mlops__db_rollback(mlops_db *db);
 bool mlops__db_in_tx(mlops_db *db);
 
+/* Call fn before the outermost BEGIN IMMEDIATE and before the outermost COMMIT of a write transaction; a
+ * non-zero return fails the begin/commit (the transaction is then rolled back). The store uses it to make
+ * pending blobs durable before any metadata that may reference them is committed, and so that a single-file
+ * store's blob batch never holds the write lock while metadata waits for it. */
+void mlops__db_set_before_write(mlops_db *db, int (*fn)(void *payload), void *payload);
+
 /* Map a SQLite result code to an MLOPS_E* code and record "<what>: <sqlite message>"; returns the code.
  * SQLITE_BUSY/LOCKED -> MLOPS_EBUSY, SQLITE_CORRUPT/NOTADB -> MLOPS_ECORRUPT, SQLITE_FULL -> MLOPS_ENOSPC,
  * SQLITE_IOERR -> MLOPS_EIO, SQLITE_READONLY -> MLOPS_EREADONLY, SQLITE_NOMEM -> MLOPS_ENOMEM,

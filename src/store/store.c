@@ -66,11 +66,18 @@ int mlops_store__check_writable(mlops_store *store, const char *what)
 	return 0;
 }
 
+/* Installed as the db's before-write hook: blobs put before a write transaction are durable before its
+ * BEGIN (a single-file store's blob batch must not hold the lock) and again before its COMMIT. */
+static int flush_objects(void *payload)
+{
+	mlops_store *store = payload;
+	if (!store->odb || mlops__odb_flush(store->odb) == 0)
+		return 0;
+	return mlops__error_prefix("store '%s': cannot make objects durable before a metadata write", store->path);
+}
+
 int mlops_store__begin_write(mlops_store *store)
 {
-	int rc = mlops__db_in_tx(store->db) ? 0 : mlops__odb_flush(store->odb);
-	if (rc)
-		return mlops__error_prefix("store '%s': cannot make objects durable before a write", store->path);
 	return mlops__db_begin_write(store->db);
 }
 
@@ -392,6 +399,7 @@ int mlops_store_open(mlops_store **out, const char *path, const mlops_store_opti
 	backend = NULL; /* the odb owns it now, also on failure */
 	if (rc)
 		goto fail;
+	mlops__db_set_before_write(s->db, flush_objects, s);
 	if (o->backend_instance)
 		proxy_adopt(mlops__odb_backend(s->odb));
 	free(recorded);
