@@ -132,8 +132,14 @@ static const char runs_schema_v1[] =
 	"          CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),"
 	"          CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));";
 
+/* v2: run search's default order (start_ms DESC, run_id) read from an index, so that a search or a listing over
+ * every experiment stops after one page instead of sorting every run. */
+static const char runs_schema_v2[] =
+	"CREATE INDEX runs_runs_by_start ON runs_runs(start_ms DESC, run_id);";
+
 static const mlops__migration runs_migrations[] = {
 	{ .version = 1, .sql = runs_schema_v1, .fn = NULL },
+	{ .version = 2, .sql = runs_schema_v2, .fn = NULL },
 };
 
 static const char *const runs_gc_roots[] = {
