@@ -431,8 +431,8 @@ typedef struct mlops_dataset_status_iter mlops_dataset_status_iter;
 
 /*
  * Compare the file or directory at path with a version: spec, or when spec is NULL the head of the directory
- * (MLOPS_ENOTFOUND when it has none). A file is compared with a single-file version's entry; a directory is
- * walked (ignored names skipped). Files whose stat matches a trusted cache entry are not read; files read are
+ * (MLOPS_ENOTFOUND when it has none; a single file has no head). A file is compared with the entry of its name
+ * (another name is reported as added); a directory is walked (ignored names skipped). Files whose stat matches a trusted cache entry are not read; files read are
  * written into the stat cache (unless MLOPS_DATASET_STATUS_NO_UPDATE or the store is read-only), so the next
  * status is fast. out_iter (may be NULL) lists the changed paths (and the unchanged with
  * MLOPS_DATASET_STATUS_UNCHANGED) in path order; out_counts (may be NULL) gets the totals.
