@@ -834,6 +834,71 @@ static void test_projection(void **state)
 	free(r1);
 }
 
+/* Random filters: token soup either parses or is MLOPS_EPARSE (never a crash nor another error); random
+ * well-formed combinations always compile to SQL that runs. */
+static void test_random_filters(void **state)
+{
+	fx *f = *state;
+	char *r1 = mk(f->store, NULL, "one", 1);
+	param(f->store, r1, "a", "x");
+	metric(f->store, r1, "m", 0.5, 0, 1);
+	tag(f->store, r1, "t", "y");
+	static const char *const toks[] = {
+		"metrics.m", "metrics.m.min", "metrics.`m`.count", "params.a", "tags.t", "attributes.status", "run_id",
+		"attributes.start_time", "end_time", "metrics.\"x y\"", "params.", "(", ")", "AND", "OR", "NOT", "IN",
+		"NOT IN", "IS", "NULL", "IS NOT NULL", "LIKE", "ILIKE", "=", "!=", "<", "<=", ">", ">=", ",", "'x'",
+		"\"y\"", "'%'", "0.5", "-1e3", "12", "'unterminated", "`", ".", "!", "~", "1.2.3", "nan",
+	};
+	/* Well-formed comparisons, combined at random with AND, OR, NOT and parentheses: these must all run. */
+	static const char *const cmps[] = {
+		"metrics.m > 0.5", "metrics.m.min <= -1e3", "metrics.`m`.count = 1", "metrics.m.max != 0.5",
+		"params.a = 'x'", "params.a IN ('x', 'y')", "params.a NOT IN ('x')", "params.a ILIKE 'X'",
+		"tags.t LIKE '%'", "tags.t IS NULL", "params.zz IS NOT NULL", "attributes.status != 'RUNNING'",
+		"end_time >= 12", "run_id NOT IN ('x')", "metrics.nope < 1", "lifecycle_stage = 'active'",
+	};
+	uint64_t seed = 42;
+	int parsed = 0;
+	for (int i = 0; i < 4000; i++) {
+		char filter[1024] = "";
+		int structured = i % 2;
+		uint64_t x = seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		int n = 1 + (int)((x >> 33) % 7), open = 0;
+		for (int k = 0; k < n; k++) {
+			x = seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			if (!structured) {
+				strcat(filter, toks[(x >> 33) % (sizeof(toks) / sizeof(toks[0]))]);
+				strcat(filter, (x >> 20) % 4 ? " " : "");
+				continue;
+			}
+			if (k)
+				strcat(filter, (x >> 40) % 2 ? " AND " : " OR ");
+			if ((x >> 42) % 3 == 0)
+				strcat(filter, "NOT ");
+			if ((x >> 44) % 3 == 0) {
+				strcat(filter, "(");
+				open++;
+			}
+			strcat(filter, cmps[(x >> 33) % (sizeof(cmps) / sizeof(cmps[0]))]);
+			if (open && (x >> 46) % 2) {
+				strcat(filter, ")");
+				open--;
+			}
+		}
+		while (open--)
+			strcat(filter, ")");
+		mlops_run_search_options o = MLOPS_RUN_SEARCH_OPTIONS_INIT;
+		o.filter = filter;
+		mlops_run_search *r = NULL;
+		int rc = mlops_runs_search(&r, f->store, &o);
+		if (rc != 0 && (structured || rc != MLOPS_EPARSE))
+			fail_msg("filter '%s' gave %s: %s", filter, mlops_error_name(rc), mlops_error_last()->message);
+		parsed += rc == 0;
+		mlops_run_search_free(r);
+	}
+	assert_true(parsed >= 2000);
+	free(r1);
+}
+
 #define STORE_TESTS                                                                      \
 	cmocka_unit_test_setup_teardown(test_views, setup, teardown),                        \
 	cmocka_unit_test_setup_teardown(test_params_and_tags, setup, teardown),              \
@@ -844,7 +909,8 @@ static void test_projection(void **state)
 	cmocka_unit_test_setup_teardown(test_max_results_and_pages, setup, teardown),        \
 	cmocka_unit_test_setup_teardown(test_null_or_not, setup, teardown),                  \
 	cmocka_unit_test_setup_teardown(test_like_and_injection, setup, teardown),           \
-	cmocka_unit_test_setup_teardown(test_projection, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_projection, setup, teardown),                   \
+	cmocka_unit_test_setup_teardown(test_random_filters, setup, teardown),
 
 int main(void)
 {
