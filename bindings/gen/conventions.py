@@ -77,7 +77,10 @@ def check(model):
 		has_fn = any(f["type"].get("function") for f in s["fields"])
 		first = s["fields"][0] if s["fields"] else None
 		versioned = first is not None and first["name"] == "version"
-		if name.endswith("_options"):
+		init = funcs.get(name + "_init")
+		takes_init = init is not None and [p["type"]["c"] for p in init["params"]] == [name + " *", "unsigned int"]
+		if name.endswith("_options") or takes_init:
+			# Filled by the caller (options, batches): an _init function gives the defaults of a version.
 			s["kind"] = "options"
 		elif has_fn:
 			s["kind"] = "vtable"

@@ -85,6 +85,18 @@ int64_t mlops_widget_size(const mlops_widget *w);
 void mlops_widget_free(mlops_widget *w);
 /* A scratch buffer. Returns NULL and records MLOPS_ENOMEM when out of memory. */
 void *mlops_widget_scratch(size_t n);
+#define MLOPS_WIDGET_BATCH_VERSION 1
+typedef struct mlops_widget_batch {
+	unsigned int version;
+	const char *const *names; /* n_items names */
+	const double *weights;
+	size_t n_items;
+} mlops_widget_batch;
+#define MLOPS_WIDGET_BATCH_INIT { .version = MLOPS_WIDGET_BATCH_VERSION }
+int mlops_widget_batch_init(mlops_widget_batch *batch, unsigned int version);
+/* Group consecutive declarations under one comment. Never fail. */
+size_t mlops_widget_count(const mlops_widget *w);
+double mlops_widget_weight(const mlops_widget *w);
 """
 
 
@@ -100,6 +112,10 @@ def test_model_of_a_conforming_header(tmp_path):
 	assert fns["mlops_widget_free"]["kind"] == "free"
 	assert fns["mlops_widget_scratch"]["kind"] == "null_on_failure"
 	assert [h["name"] for h in api["handles"]] == ["mlops_widget"]
+	kinds = {s["name"]: s["kind"] for s in api["structs"]}
+	assert kinds["mlops_widget_batch"] == "options"  # filled by the caller: it has an _init function
+	assert fns["mlops_widget_weight"]["kind"] == "value" and "Never fail." in fns["mlops_widget_weight"]["doc"]
+	assert "class WidgetBatch" not in files["bindings/python/mlops/_records.py"]
 	st = api["structs"][0]
 	assert st["kind"] == "options" and st["version"] == 2 and st["init_function"] == "mlops_widget_options_init"
 	assert st["fields"][1]["doc"] == "shown to users"
