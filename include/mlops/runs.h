@@ -421,6 +421,38 @@ MLOPS_API int mlops_runs_log_param(mlops_store *store, const char *run_id, const
 MLOPS_API int mlops_runs_log_metric(mlops_store *store, const char *run_id, const char *key, double value,
                                     int64_t step, int64_t timestamp_ms);
 
+#define MLOPS_RUN_BATCH_VERSION 1
+
+/* Metrics, params and tags for mlops_runs_log_batch(); arrays may be NULL when their count is 0. */
+typedef struct mlops_run_batch {
+	unsigned int version;               /* MLOPS_RUN_BATCH_VERSION */
+	const char *const *metric_keys;     /* n_metrics points: (key, value, step, timestamp) */
+	const double *metric_values;
+	const int64_t *metric_steps;        /* NULL: step 0 for all */
+	const int64_t *metric_timestamps;   /* NULL (or an element 0): now */
+	size_t n_metrics;
+	const char *const *param_keys;      /* n_params params (write-once rule; MLOPS_PARAM_OVERWRITE in flags) */
+	const char *const *param_values;
+	size_t n_params;
+	const char *const *tag_keys;        /* n_tags tags */
+	const char *const *tag_values;
+	size_t n_tags;
+	uint32_t flags;                     /* MLOPS_PARAM_OVERWRITE */
+} mlops_run_batch;
+
+#define MLOPS_RUN_BATCH_INIT { .version = MLOPS_RUN_BATCH_VERSION }
+
+MLOPS_API int mlops_run_batch_init(mlops_run_batch *batch, unsigned int version);
+
+/*
+ * Log metrics, params and tags by id in one transaction (MlflowClient.log_batch): everything is validated first and
+ * either all of it is stored or nothing. Metric points of one key become one history block. Same rules as the
+ * single calls (a batch with metrics or params needs a RUNNING or SCHEDULED run). Errors: MLOPS_EVERSION,
+ * MLOPS_EINVAL (a bad key or value, NULL arrays), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (a param logged with another
+ * value, run deleted or finished), MLOPS_EREADONLY, MLOPS_EBUSY.
+ */
+MLOPS_API int mlops_runs_log_batch(mlops_store *store, const char *run_id, const mlops_run_batch *batch);
+
 /*
  * Set a run's status and end time by id (MlflowClient.set_terminated). end_ms 0 means now. A run handle open
  * elsewhere still flushes its points into the run (a handle owns its run until mlops_run_end()).

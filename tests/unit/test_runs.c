@@ -748,6 +748,83 @@ static void test_blocks(void **state)
 	assert_true(mlops_runs__point_cmp(1, 2, NAN, 1, 2, -1.0) > 0);
 }
 
+static void test_log_batch(void **state)
+{
+	fx *f = *state;
+	mlops_run *run = start(f->store, "batch");
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	strcpy(id, mlops_run_id(run));
+	mlops_run_free(run);
+	const char *mk[] = { "b", "a", "b", "a", "b" };
+	double mv[] = { 1, 10, 2, 20, NAN };
+	int64_t ms[] = { 0, 0, 1, 1, 2 };
+	const char *pk[] = { "lr", "opt" }, *pv[] = { "0.1", "adam" };
+	const char *tk[] = { "team", MLOPS_TAG_RUN_NAME }, *tv[] = { "cv", "batched" };
+	mlops_run_batch b = MLOPS_RUN_BATCH_INIT;
+	b.metric_keys = mk;
+	b.metric_values = mv;
+	b.metric_steps = ms;
+	b.n_metrics = 5;
+	b.param_keys = pk;
+	b.param_values = pv;
+	b.n_params = 2;
+	b.tag_keys = tk;
+	b.tag_values = tv;
+	b.n_tags = 2;
+	th_ok(mlops_runs_log_batch(f->store, id, &b));
+	mlops_metric_summary *s = summary(f->store, id, "b");
+	assert_int_equal(s->count, 3);
+	assert_true(isnan(s->last) && s->last_step == 2);
+	assert_true(s->max == 2);
+	mlops_metric_summary_free(s);
+	s = summary(f->store, id, "a");
+	assert_true(s->last == 20 && s->count == 2);
+	mlops_metric_summary_free(s);
+	mlops_run_info *ri;
+	th_ok(mlops_runs_get(&ri, f->store, id));
+	assert_string_equal(ri->run_name, "batched");
+	mlops_run_info_free(ri);
+	assert_int_equal(audit_count(f->store, "metric.log", id), 1);
+
+	/* all or nothing: a conflicting param rolls back the metrics and tags of the batch */
+	pv[0] = "0.2";
+	tv[0] = "nlp";
+	th_assert_rc(mlops_runs_log_batch(f->store, id, &b), MLOPS_ECONFLICT);
+	s = summary(f->store, id, "b");
+	assert_int_equal(s->count, 3);
+	mlops_metric_summary_free(s);
+	char *v;
+	th_ok(mlops_runs_param_get(&v, f->store, id, "lr"));
+	assert_string_equal(v, "0.1");
+	mlops_free(v);
+	b.flags = MLOPS_PARAM_OVERWRITE;
+	th_ok(mlops_runs_log_batch(f->store, id, &b));
+	mlops_metric_history *h;
+	th_ok(mlops_runs_metric_history(&h, f->store, id, "b", NULL));
+	assert_int_equal(mlops_metric_history_count(h), 6);
+	mlops_metric_history_free(h);
+	/* validation before anything */
+	mk[4] = "bad//key";
+	th_assert_rc(mlops_runs_log_batch(f->store, id, &b), MLOPS_EINVAL);
+	mk[4] = "b";
+	b.param_values = NULL;
+	th_assert_rc(mlops_runs_log_batch(f->store, id, &b), MLOPS_EINVAL);
+	b.param_values = pv;
+	b.version = 3;
+	th_assert_rc(mlops_runs_log_batch(f->store, id, &b), MLOPS_EVERSION);
+	mlops_run_batch d;
+	th_ok(mlops_run_batch_init(&d, MLOPS_RUN_BATCH_VERSION));
+	th_ok(mlops_runs_log_batch(f->store, id, &d)); /* empty batch */
+	/* finished run: tags only are fine, metrics are refused */
+	th_ok(mlops_runs_set_terminated(f->store, id, MLOPS_RUN_FINISHED, 0));
+	d.tag_keys = tk;
+	d.tag_values = tv;
+	d.n_tags = 1;
+	th_ok(mlops_runs_log_batch(f->store, id, &d));
+	b.version = MLOPS_RUN_BATCH_VERSION;
+	th_assert_rc(mlops_runs_log_batch(f->store, id, &b), MLOPS_ECONFLICT);
+}
+
 /* ---- artifacts ---- */
 
 static void write_text(const char *dir, const char *rel, const char *text, int mode)
@@ -1106,6 +1183,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test(test_blocks),
+		cmocka_unit_test_setup_teardown(test_log_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifacts, setup, teardown),
 		cmocka_unit_test(test_artifact_faults),
 		cmocka_unit_test_setup_teardown(test_inputs, setup, teardown),
