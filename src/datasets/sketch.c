@@ -1,6 +1,7 @@
 /*
  * Bounded-memory sketches for column statistics:
- *  - HyperLogLog (2^14 registers, 16 KiB) with Ertl's improved estimator ("New cardinality estimation algorithms
+ *  - distinct values: an exact set of 64-bit hashes up to 768 values, then HyperLogLog (2^14 registers, 16 KiB)
+ *    with Ertl's improved estimator ("New cardinality estimation algorithms
  *    for HyperLogLog sketches", 2017), which needs no bias tables and is accurate from 0 to 2^64: standard error
  *    1.04/sqrt(2^14) = 0.81%;
  *  - frequent items: Misra-Gries counters with median purges (as Apache DataSketches' frequent-items sketch):
@@ -24,16 +25,82 @@
 
 void mlops_datasets__hll_init(mlops_datasets__hll *h)
 {
-	memset(h->reg, 0, sizeof(h->reg));
+	memset(h, 0, sizeof(*h));
 }
 
-void mlops_datasets__hll_add(mlops_datasets__hll *h, uint64_t hash)
+void mlops_datasets__hll_free(mlops_datasets__hll *h)
+{
+	free(h->reg);
+	free(h->set);
+	memset(h, 0, sizeof(*h));
+}
+
+static void hll_dense_add(uint8_t *reg, uint64_t hash)
 {
 	uint32_t idx = (uint32_t)(hash >> HLL_Q);
 	uint64_t w = (hash << MLOPS_DATASETS__HLL_P) | ((uint64_t)1 << (MLOPS_DATASETS__HLL_P - 1));
 	uint8_t rank = (uint8_t)(__builtin_clzll(w) + 1);
-	if (rank > h->reg[idx])
-		h->reg[idx] = rank;
+	if (rank > reg[idx])
+		reg[idx] = rank;
+}
+
+static void set_insert(uint64_t *set, uint32_t cap, uint64_t v)
+{
+	for (uint32_t i = (uint32_t)v & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if (set[i] == v)
+			return;
+		if (!set[i]) {
+			set[i] = v;
+			return;
+		}
+	}
+}
+
+int mlops_datasets__hll_add(mlops_datasets__hll *h, uint64_t hash)
+{
+	if (h->reg) {
+		hll_dense_add(h->reg, hash);
+		return 0;
+	}
+	uint64_t v = hash ? hash : 1;
+	if (h->cap) {
+		for (uint32_t i = (uint32_t)v & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
+			if (h->set[i] == v)
+				return 0;
+			if (!h->set[i])
+				break;
+		}
+	}
+	if ((h->n + 1) * 4 > h->cap * 3) {
+		if (h->n + 1 > MLOPS_DATASETS__HLL_SPARSE_MAX) {
+			/* Too many for the exact set: switch to registers, replaying the stored hashes. */
+			uint8_t *reg = mlops__calloc(HLL_M, 1);
+			if (!reg)
+				return MLOPS_ENOMEM;
+			for (uint32_t i = 0; i < h->cap; i++)
+				if (h->set[i])
+					hll_dense_add(reg, h->set[i]);
+			hll_dense_add(reg, hash);
+			free(h->set);
+			h->set = NULL;
+			h->cap = 0;
+			h->reg = reg;
+			return 0;
+		}
+		uint32_t cap = h->cap ? h->cap * 2 : 16;
+		uint64_t *set = mlops__calloc(cap, sizeof(*set));
+		if (!set)
+			return MLOPS_ENOMEM;
+		for (uint32_t i = 0; i < h->cap; i++)
+			if (h->set[i])
+				set_insert(set, cap, h->set[i]);
+		free(h->set);
+		h->set = set;
+		h->cap = cap;
+	}
+	set_insert(h->set, h->cap, v);
+	h->n++;
+	return 0;
 }
 
 static double hll_sigma(double x)
@@ -66,6 +133,8 @@ static double hll_tau(double x)
 
 double mlops_datasets__hll_estimate(const mlops_datasets__hll *h)
 {
+	if (!h->reg)
+		return h->n;
 	uint32_t c[HLL_Q + 2] = { 0 };
 	for (uint32_t i = 0; i < HLL_M; i++)
 		c[h->reg[i] <= HLL_Q + 1 ? h->reg[i] : HLL_Q + 1]++;
@@ -85,6 +154,7 @@ typedef struct topk_slot {
 	uint64_t h;
 	uint16_t n;
 	bool live;
+	bool truncated;
 	char v[MLOPS_DATASETS__TOP_VALUE_MAX + 1];
 } topk_slot;
 
@@ -97,7 +167,8 @@ typedef struct topk_cell {
  * touches two small arrays only. */
 struct mlops_datasets__topk {
 	unsigned k, used;   /* used: live counters */
-	topk_slot *slot;
+	topk_slot *slot;    /* grown on demand up to k (columns of few values stay small) */
+	unsigned slot_cap;
 	uint64_t *count;    /* per slot */
 	uint32_t *freel;    /* free slot indices */
 	unsigned nfree;
@@ -121,13 +192,12 @@ int mlops_datasets__topk_new(mlops_datasets__topk **out, unsigned k)
 		tcap *= 2;
 	t->k = k;
 	t->tmask = tcap - 1;
-	t->slot = mlops__calloc(k, sizeof(*t->slot));
 	t->count = mlops__calloc(k, sizeof(*t->count));
 	t->freel = mlops__calloc(k, sizeof(*t->freel));
 	t->tab = mlops__calloc(tcap, sizeof(*t->tab));
 	t->tmp = mlops__calloc(k, sizeof(*t->tmp));
 	t->items = mlops__calloc(k, sizeof(*t->items));
-	if (!t->slot || !t->count || !t->freel || !t->tab || !t->tmp || !t->items) {
+	if (!t->count || !t->freel || !t->tab || !t->tmp || !t->items) {
 		mlops_datasets__topk_free(t);
 		return MLOPS_ENOMEM;
 	}
@@ -213,10 +283,29 @@ int mlops_datasets__topk_add(mlops_datasets__topk *t, uint64_t hash, const char 
 		purge(t);
 		cell = tab_find(t, hash);
 	}
-	uint32_t idx = t->freel[--t->nfree];
+	uint32_t idx = t->freel[t->nfree - 1];
+	if (idx >= t->slot_cap) {
+		unsigned cap = t->slot_cap ? t->slot_cap * 2 : 4;
+		while (cap <= idx)
+			cap *= 2;
+		if (cap > t->k)
+			cap = t->k;
+		topk_slot *p = mlops__realloc(t->slot, cap * sizeof(*p));
+		if (!p)
+			return MLOPS_ENOMEM;
+		memset(p + t->slot_cap, 0, (cap - t->slot_cap) * sizeof(*p));
+		t->slot = p;
+		t->slot_cap = cap;
+	}
+	t->nfree--;
 	topk_slot *sl = &t->slot[idx];
-	if (n > MLOPS_DATASETS__TOP_VALUE_MAX)
+	sl->truncated = n > MLOPS_DATASETS__TOP_VALUE_MAX;
+	if (sl->truncated) {
+		/* Cut before a UTF-8 continuation byte so the shown prefix stays valid text. */
 		n = MLOPS_DATASETS__TOP_VALUE_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
 	sl->h = hash;
 	sl->n = (uint16_t)n;
 	memcpy(sl->v, s, n);
@@ -244,11 +333,12 @@ static int item_cmp(const void *a, const void *b)
 int mlops_datasets__topk_items(mlops_datasets__topk_item **out, size_t *out_n, mlops_datasets__topk *t)
 {
 	size_t m = 0;
-	for (unsigned i = 0; i < t->k; i++) {
+	for (unsigned i = 0; i < t->slot_cap; i++) {
 		if (!t->slot[i].live)
 			continue;
 		t->items[m].value = t->slot[i].v;
 		t->items[m].n = t->slot[i].n;
+		t->items[m].truncated = t->slot[i].truncated;
 		t->items[m].count = t->count[i];
 		t->items[m].err = t->offset;
 		m++;

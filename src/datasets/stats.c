@@ -43,6 +43,7 @@ static void col_free(col_acc *a)
 {
 	mlops_datasets__quant_free(a->q);
 	mlops_datasets__topk_free(a->top);
+	mlops_datasets__hll_free(&a->hll);
 	mlops__buf_free(&a->tmin_s);
 	mlops__buf_free(&a->tmax_s);
 	mlops__buf_free(&a->smin);
@@ -83,7 +84,8 @@ static int col_add(col_acc *a, const mlops_datasets__cell *c)
 	int rc;
 	a->count++;
 	uint64_t h = XXH3_64bits(c->s, c->n);
-	mlops_datasets__hll_add(&a->hll, h);
+	if ((rc = mlops_datasets__hll_add(&a->hll, h)))
+		return rc;
 	rc = mlops_datasets__topk_add(a->top, h, c->s, c->n);
 	if (rc)
 		return rc;
@@ -237,6 +239,10 @@ static void write_col_stats(mlops_json *j, col_acc *a)
 		mlops__json_object_begin(j);
 		mlops__json_key(j, "value");
 		mlops__json_string_n(j, items[i].value, items[i].n);
+		if (items[i].truncated) {
+			mlops__json_key(j, "truncated");
+			mlops__json_bool(j, true);
+		}
 		mlops__json_key(j, "count");
 		mlops__json_uint(j, items[i].count);
 		if (items[i].err) {

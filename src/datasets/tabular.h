@@ -129,21 +129,27 @@ bool mlops_datasets__conforms(const mlops_datasets__cell *c, mlops_datasets__typ
 
 /* ---- sketches (sketch.c) ---- */
 
-/* HyperLogLog, 2^14 one-byte registers: standard error 0.81%, linear counting for small cardinalities. */
+/* Distinct count: the exact set of 64-bit hashes while at most MLOPS_DATASETS__HLL_SPARSE_MAX distinct values were
+ * seen (at most 8 KiB), then HyperLogLog with 2^14 one-byte registers (16 KiB; standard error 0.81%). Small columns
+ * of wide tables thus stay small and exact. */
 #define MLOPS_DATASETS__HLL_P 14
+#define MLOPS_DATASETS__HLL_SPARSE_MAX 768
 typedef struct mlops_datasets__hll {
-	uint8_t reg[1u << MLOPS_DATASETS__HLL_P];
+	uint8_t *reg;      /* dense registers, NULL while sparse */
+	uint64_t *set;     /* sparse: open addressing, 0 = empty (a zero hash is stored as 1) */
+	uint32_t n, cap;
 } mlops_datasets__hll;
 void mlops_datasets__hll_init(mlops_datasets__hll *h);
-void mlops_datasets__hll_add(mlops_datasets__hll *h, uint64_t hash);
+int mlops_datasets__hll_add(mlops_datasets__hll *h, uint64_t hash);   /* MLOPS_ENOMEM */
 double mlops_datasets__hll_estimate(const mlops_datasets__hll *h);
+void mlops_datasets__hll_free(mlops_datasets__hll *h);
 
 /* Frequent items (Misra-Gries with median purges, k counters): any value with frequency > 2*rows/k is kept; a kept
  * count is a lower bound and the true count lies in [count, count + err]; exact (err = 0) while at most k distinct
  * values were seen. Values are keyed by a 64-bit hash of the full text; at most MLOPS_DATASETS__TOP_VALUE_MAX
  * bytes of each value are kept for display. */
 #define MLOPS_DATASETS__TOP_K 64
-#define MLOPS_DATASETS__TOP_VALUE_MAX 256
+#define MLOPS_DATASETS__TOP_VALUE_MAX 64
 typedef struct mlops_datasets__topk mlops_datasets__topk;
 int mlops_datasets__topk_new(mlops_datasets__topk **out, unsigned k);
 int mlops_datasets__topk_add(mlops_datasets__topk *t, uint64_t hash, const char *s, size_t n);
@@ -151,6 +157,7 @@ int mlops_datasets__topk_add(mlops_datasets__topk *t, uint64_t hash, const char 
 typedef struct mlops_datasets__topk_item {
 	const char *value;
 	size_t n;
+	bool truncated;    /* value holds the first n bytes only (cut at a UTF-8 boundary) */
 	uint64_t count;
 	uint64_t err;
 } mlops_datasets__topk_item;

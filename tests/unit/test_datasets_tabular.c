@@ -551,13 +551,19 @@ static void test_sketches(void **state)
 	mlops_datasets__hll_init(h);
 	assert_true(mlops_datasets__hll_estimate(h) == 0);
 	for (uint64_t i = 1; i <= 1000000; i++) {
-		mlops_datasets__hll_add(h, mlops__hash64(&i, sizeof(i)));
+		uint64_t hv = mlops__hash64(&i, sizeof(i));
+		th_ok(mlops_datasets__hll_add(h, hv));
+		th_ok(mlops_datasets__hll_add(h, hv)); /* repeats do not count */
+		/* exact while the set holds the hashes */
+		if (i <= MLOPS_DATASETS__HLL_SPARSE_MAX)
+			assert_true(mlops_datasets__hll_estimate(h) == (double)i);
 		if (i == 10 || i == 1000 || i == 30000 || i == 1000000) {
 			double e = mlops_datasets__hll_estimate(h);
 			if (fabs(e - (double)i) > 0.03 * (double)i + 0.5)
 				fail_msg("hll estimate %.1f for %llu", e, (unsigned long long)i);
 		}
 	}
+	mlops_datasets__hll_free(h);
 	free(h);
 
 	/* KLL on a sorted and a reverse-sorted stream (adversarial orders for compaction) */
