@@ -609,6 +609,17 @@ static size_t inuse(void)
 }
 #endif
 
+static size_t wide_peak;
+
+/* A memory source that samples the heap in use at every read, like read_gen. */
+static int read_peak(size_t *out_n, void *buf, size_t cap, void *payload)
+{
+	size_t m = inuse();
+	if (m > wide_peak)
+		wide_peak = m;
+	return mlops_datasets__read_mem(out_n, buf, cap, payload);
+}
+
 static int read_gen(size_t *out_n, void *buf, size_t cap, void *payload)
 {
 	gen_src *g = payload;
@@ -999,6 +1010,55 @@ static void test_api_files(void **state)
 	free(dir);
 }
 
+/* Long top values are shown truncated at a character boundary; wide tables cost little per column. */
+static void test_top_truncated_and_wide(void **state)
+{
+	(void)state;
+	mlops_buf b = MLOPS_BUF_INIT;
+	mlops__buf_puts(&b, "v\n");
+	char longv[100];
+	memset(longv, 'a', 63);
+	memcpy(longv + 63, "\xC3\xA9", 2); /* e-acute straddles byte 64 */
+	memset(longv + 65, 'b', 20);
+	longv[85] = '\0';
+	for (int i = 0; i < 3; i++)
+		mlops__buf_printf(&b, "%s\n", longv);
+	mlops__buf_puts(&b, "short\n");
+	char *stats = NULL;
+	profile_text(NULL, &stats, NULL, b.data, MLOPS_DATASETS__FMT_CSV);
+	char *v = jstr(stats, "$.columns.v.top[0].value");
+	assert_int_equal(strlen(v), 63);
+	free(v);
+	assert_jstr(stats, "$.columns.v.top[0].truncated", "1");
+	assert_int_equal((int)jnum(stats, "$.columns.v.top[0].count"), 3);
+	assert_jstr(stats, "$.columns.v.top[1].value", "short");
+	assert_jstr(stats, "$.columns.v.min", longv); /* min and max keep the whole value */
+	free(stats);
+	mlops__buf_free(&b);
+
+	/* 2000 columns x 100 rows, 100 distinct values per column */
+	mlops__buf_puts(&b, "");
+	for (int c = 0; c < 2000; c++)
+		mlops__buf_printf(&b, "%sc%d", c ? "," : "", c);
+	mlops__buf_puts(&b, "\n");
+	for (int r = 0; r < 100; r++) {
+		for (int c = 0; c < 2000; c++)
+			mlops__buf_printf(&b, "%s%d", c ? "," : "", r * 7 + c);
+		mlops__buf_puts(&b, "\n");
+	}
+	size_t base = inuse();
+	mlops_datasets__mem_src m = { b.data, b.len, 0 };
+	wide_peak = 0;
+	th_ok(mlops_datasets__profile(NULL, &stats, NULL, MLOPS_DATASETS__FMT_CSV, read_peak, &m));
+	assert_int_equal((int)jnum(stats, "$.columns.c1999.distinct"), 100);
+	assert_int_equal((int)jnum(stats, "$.columns.c0.max"), 99 * 7);
+	free(stats);
+	size_t per_col = (wide_peak - base) / 2000;
+	print_message("wide table: %zu bytes of heap per column\n", per_col);
+	assert_true(per_col < 32 * 1024);
+	mlops__buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1017,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_validate_more),
 		cmocka_unit_test(test_expectations_invalid),
 		cmocka_unit_test(test_api_files),
+		cmocka_unit_test(test_top_truncated_and_wide),
 	};
 	int rc = cmocka_run_group_tests_name("datasets_tabular", tests, NULL, NULL);
 	if (jdb)
