@@ -27,6 +27,7 @@
 #define PENDING_MAX_BYTES (256ull * 1024 * 1024)
 #define PENDING_MAX_BLOBS 4096
 #define STALE_TEMP_SECONDS 3600
+#define SMALL_BATCH_BLOBS 16 /* up to this many pending blobs are synced one by one */
 
 typedef struct pending_blob {
 	char key[MLOPS_OID_BUFSIZE];
@@ -475,16 +476,44 @@ static void drop_order(fs_backend *f, size_t n)
 	f->norder -= n;
 }
 
+/* Make the pending temp files durable before any of them is renamed. A few blobs (a small object, a run's
+ * artifact) are fdatasync'ed one by one; a large batch takes one syncfs(), which is cheaper than thousands of
+ * fdatasyncs but flushes the whole file system, so it would be the slower choice for a handful of files. */
+static int sync_pending(fs_backend *f)
+{
+	if (!f->pending.count)
+		return 0;
+	if (f->norder > SMALL_BATCH_BLOBS) {
+		if (syncfs(f->rootfd) != 0)
+			return mlops__error_errno(errno, "fs backend: syncfs of '%s' failed", f->root);
+		return 0;
+	}
+	for (size_t i = 0; i < f->norder; i++) {
+		pending_blob *p = f->order[i];
+		if (p->removed)
+			continue;
+		int fd = openat(f->rootfd, p->tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return mlops__error_errno(errno, "fs backend: cannot open '%s/%s' to sync it", f->root, p->tmp);
+		int rc = fdatasync(fd);
+		int err = errno;
+		close(fd);
+		if (rc != 0)
+			return mlops__error_errno(err, "fs backend: fdatasync of '%s/%s' failed", f->root, p->tmp);
+	}
+	return 0;
+}
+
 static int fs_flush(mlops_backend *b)
 {
 	fs_backend *f = (fs_backend *)b;
 	if (!f->norder)
 		return 0;
-	if (f->pending.count && syncfs(f->rootfd) != 0)
-		return mlops__error_errno(errno, "fs backend: syncfs of '%s' failed", f->root);
+	int rc = sync_pending(f);
+	if (rc)
+		return rc;
 	bool touched[256] = {false};
 	bool root_dirty = false;
-	int rc = 0;
 	size_t done = 0;
 	for (; done < f->norder; done++) {
 		pending_blob *p = f->order[done];
