@@ -151,6 +151,11 @@ func (s *Store) DatasetFiles(spec string) (*Iter[DatasetFile], error) {
 	}, func() { mlops_dataset_file_iter_free(it) }), nil
 }
 
+// DeleteDataset deletes a dataset with all its versions, tags and refs (its objects become garbage for GC).
+func (s *Store) DeleteDataset(name string) error {
+	return s.byID(func(c *C.mlops_store, a *cAlloc) error { return mlops_dataset_delete(c, a.str(name)) })
+}
+
 // TagDataset tags the version spec names (tags are fixed).
 func (s *Store) TagDataset(spec, tag string) error {
 	return s.byID(func(c *C.mlops_store, a *cAlloc) error { return mlops_dataset_tag(c, a.str(spec), a.str(tag)) })

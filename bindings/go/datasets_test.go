@@ -116,6 +116,23 @@ func TestDatasets(t *testing.T) {
 	}
 }
 
+func TestDeleteDataset(t *testing.T) {
+	s := openTemp(t, nil)
+	if _, _, err := s.CommitDataset("gone", writeTree(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.DeleteDataset("gone"))
+	if _, err := s.ResolveDataset("gone"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("resolve after delete: %v", err)
+	}
+	if err := s.DeleteDataset("gone"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+	if st, err := s.GC(&GCOptions{Grace: NoGrace}); err != nil || st.ObjectsRemoved == 0 {
+		t.Fatalf("GC after delete %+v %v", st, err)
+	}
+}
+
 const expectations = `{"expectations":[{"type":"not_null","column":"id"},{"type":"between","column":"age","min":0,"max":130}]}`
 
 func TestTables(t *testing.T) {

@@ -52,6 +52,7 @@ const ExperimentListOptionsVersion = 1
 const RunOptionsVersion = 1
 const ParamOverwrite = 1
 const RunListOptionsVersion = 1
+const RunBatchVersion = 1
 const HistoryOptionsVersion = 1
 const SearchNoParams = 1
 const SearchNoMetrics = 2
@@ -1078,6 +1079,8 @@ var apiFunctions = []string{
 	"mlops_runs_delete_tag",
 	"mlops_runs_log_param",
 	"mlops_runs_log_metric",
+	"mlops_run_batch_init",
+	"mlops_runs_log_batch",
 	"mlops_runs_set_terminated",
 	"mlops_runs_delete",
 	"mlops_runs_restore",
@@ -1133,6 +1136,7 @@ var apiFunctions = []string{
 	"mlops_dataset_files",
 	"mlops_dataset_files_next",
 	"mlops_dataset_file_iter_free",
+	"mlops_dataset_delete",
 	"mlops_dataset_tag",
 	"mlops_dataset_untag",
 	"mlops_dataset_ref_set",
@@ -2274,6 +2278,32 @@ func mlops_runs_log_metric(store *C.mlops_store, run_id *C.char, key *C.char, va
 	return nil
 }
 
+// mlops_run_batch_init wraps the C function of that name. mlops_run_batch_init
+func mlops_run_batch_init(batch *C.mlops_run_batch, version C.uint) error {
+	if callTrace != nil {
+		callTrace("mlops_run_batch_init")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_run_batch_init(batch, version); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
+// mlops_runs_log_batch wraps the C function of that name. Log metrics, params and tags by id in one transaction (MlflowClient.log_batch): everything is validated first and either all of it is stored or nothing. Metric points of one key become one history block. Same rules as the single calls (a batch with metrics or params needs a RUNNING or SCHEDULED run). Errors: MLOPS_EVERSION, MLOPS_EINVAL (a bad key or value, NULL arrays), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (a param logged with another value, run deleted or finished), MLOPS_EREADONLY, MLOPS_EBUSY.
+func mlops_runs_log_batch(store *C.mlops_store, run_id *C.char, batch *C.mlops_run_batch) error {
+	if callTrace != nil {
+		callTrace("mlops_runs_log_batch")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_runs_log_batch(store, run_id, batch); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
 // mlops_runs_set_terminated wraps the C function of that name. Set a run's status and end time by id (MlflowClient.set_terminated). end_ms 0 means now. A run handle open elsewhere still flushes its points into the run (a handle owns its run until mlops_run_end()). Errors: MLOPS_EINVAL (status), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (deleted), MLOPS_EREADONLY.
 func mlops_runs_set_terminated(store *C.mlops_store, run_id *C.char, status C.int, end_ms C.int64_t) error {
 	if callTrace != nil {
@@ -2313,7 +2343,7 @@ func mlops_runs_restore(store *C.mlops_store, run_id *C.char) error {
 	return nil
 }
 
-// mlops_runs_purge wraps the C function of that name. Permanently remove soft-deleted runs with everything they own (params, metrics, tags, artifact entries, inputs) (MLflow's `mlflow gc`). run_id NULL means every deleted run whose deletion is older than older_than_ms milliseconds (0: all deleted runs); a given run_id must be deleted. The objects of their artifacts are then unreferenced and mlops_store_gc() removes them. *out_purged (may be NULL) gets the count. Errors: MLOPS_ENOTFOUND, MLOPS_ECONFLICT (the given run is not deleted), MLOPS_EREADONLY.
+// mlops_runs_purge wraps the C function of that name. Permanently remove soft-deleted runs with everything they own (params, metrics, tags, artifact entries, inputs) (MLflow's `mlflow gc`). run_id NULL means every deleted run whose deletion is older than older_than_ms milliseconds (0: all deleted runs); a given run_id must be deleted. The objects of their artifacts are then unreferenced and mlops_store_gc() removes them. *out_purged (may be NULL) gets the count. Errors: MLOPS_EINVAL (negative older_than_ms, malformed id), MLOPS_ENOTFOUND, MLOPS_ECONFLICT (the given run is not deleted), MLOPS_EREADONLY.
 func mlops_runs_purge(out_purged *C.uint64_t, store *C.mlops_store, run_id *C.char, older_than_ms C.int64_t) error {
 	if callTrace != nil {
 		callTrace("mlops_runs_purge")
@@ -2894,6 +2924,19 @@ func mlops_dataset_file_iter_free(iter *C.mlops_dataset_file_iter) {
 	C.mlops_dataset_file_iter_free(iter)
 }
 
+// mlops_dataset_delete wraps the C function of that name. Delete the dataset `name` with all its versions, tags and refs, in one transaction. Working directories whose head was one of its versions lose their head. The objects the versions referenced become garbage for mlops_store_gc() unless another version, a run, a model or a pin references them. Lineage edges and audit rows stay (they are history); an audit row "dataset.delete" records the deletion. Errors: MLOPS_EINVAL (bad name), MLOPS_ENOTFOUND (no such dataset), MLOPS_EREADONLY, MLOPS_EBUSY.
+func mlops_dataset_delete(store *C.mlops_store, name *C.char) error {
+	if callTrace != nil {
+		callTrace("mlops_dataset_delete")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if rc := C.mlops_dataset_delete(store, name); rc < 0 {
+		return errorFromLast(int(rc))
+	}
+	return nil
+}
+
 // mlops_dataset_tag wraps the C function of that name. Tag the version spec names with `tag` (in the version's dataset). Tags are fixed: tagging again the same version is a no-op, another version is MLOPS_EEXISTS (delete the tag first). Errors: MLOPS_EINVAL (bad tag name), MLOPS_EEXISTS (tag on another version, or a ref of that name), errors of mlops_dataset_resolve(), MLOPS_EREADONLY, MLOPS_EBUSY.
 func mlops_dataset_tag(store *C.mlops_store, spec *C.char, tag *C.char) error {
 	if callTrace != nil {
@@ -3053,7 +3096,7 @@ func mlops_dataset_status_options_init(opts *C.mlops_dataset_status_options, ver
 	return nil
 }
 
-// mlops_dataset_status wraps the C function of that name. Compare the file or directory at path with a version: spec, or when spec is NULL the head of the directory (MLOPS_ENOTFOUND when it has none). A file is compared with a single-file version's entry; a directory is walked (ignored names skipped). Files whose stat matches a trusted cache entry are not read; files read are written into the stat cache (unless MLOPS_DATASET_STATUS_NO_UPDATE or the store is read-only), so the next status is fast. out_iter (may be NULL) lists the changed paths (and the unchanged with MLOPS_DATASET_STATUS_UNCHANGED) in path order; out_counts (may be NULL) gets the totals. Errors: errors of mlops_dataset_resolve(), MLOPS_EVERSION, MLOPS_ENOTFOUND (path, no head), MLOPS_EINVAL (a path that cannot be stored), MLOPS_EIO.
+// mlops_dataset_status wraps the C function of that name. Compare the file or directory at path with a version: spec, or when spec is NULL the head of the directory (MLOPS_ENOTFOUND when it has none; a single file has no head). A file is compared with the entry of its name (another name is reported as added); a directory is walked (ignored names skipped). Files whose stat matches a trusted cache entry are not read; files read are written into the stat cache (unless MLOPS_DATASET_STATUS_NO_UPDATE or the store is read-only), so the next status is fast. out_iter (may be NULL) lists the changed paths (and the unchanged with MLOPS_DATASET_STATUS_UNCHANGED) in path order; out_counts (may be NULL) gets the totals. Errors: errors of mlops_dataset_resolve(), MLOPS_EVERSION, MLOPS_ENOTFOUND (path, no head), MLOPS_EINVAL (a path that cannot be stored), MLOPS_EIO.
 func mlops_dataset_status(out_iter **C.mlops_dataset_status_iter, out_counts *C.mlops_dataset_status_counts, store *C.mlops_store, path *C.char, spec *C.char, opts *C.mlops_dataset_status_options) error {
 	if callTrace != nil {
 		callTrace("mlops_dataset_status")

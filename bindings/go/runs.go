@@ -326,12 +326,7 @@ func (r *Run) LogParamOverwrite(key, value string) error {
 
 // LogParams logs several params atomically.
 func (r *Run) LogParams(params map[string]string) error {
-	keys := make([]string, 0, len(params))
-	values := make([]string, 0, len(params))
-	for k, v := range params {
-		keys = append(keys, k)
-		values = append(values, v)
-	}
+	keys, values := kvSlices(params)
 	return r.call(func(c *C.mlops_run, a *cAlloc) error {
 		ck, n := a.strs(keys)
 		cv, _ := a.strs(values)
@@ -602,6 +597,76 @@ func (s *Store) LogRunMetric(runID, key string, value float64, step, timestampMs
 		return mlops_runs_log_metric(c, a.str(runID), a.str(key), C.double(value), C.int64_t(step),
 			C.int64_t(timestampMs))
 	})
+}
+
+// RunBatch is what LogRunBatch logs: metric points (MetricKeys[i], MetricValues[i], MetricSteps[i],
+// MetricTimestamps[i]; steps and timestamps may be nil), params and tags.
+type RunBatch struct {
+	MetricKeys       []string
+	MetricValues     []float64
+	MetricSteps      []int64
+	MetricTimestamps []int64
+	Params           map[string]string
+	Tags             map[string]string
+	Overwrite        bool // replace logged params instead of refusing other values
+}
+
+func kvSlices(m map[string]string) ([]string, []string) {
+	keys := make([]string, 0, len(m))
+	values := make([]string, 0, len(m))
+	for k, v := range m {
+		keys = append(keys, k)
+		values = append(values, v)
+	}
+	return keys, values
+}
+
+// LogRunBatch logs metrics, params and tags by run id in one transaction, all or nothing.
+func (s *Store) LogRunBatch(runID string, b *RunBatch) error {
+	if len(b.MetricValues) != len(b.MetricKeys) {
+		return &Error{Code: CodeEINVAL, Message: fmt.Sprintf("%d metric keys but %d values", len(b.MetricKeys),
+			len(b.MetricValues))}
+	}
+	sp, err := int64Ptr(b.MetricSteps, len(b.MetricKeys))
+	if err != nil {
+		return err
+	}
+	tp, err := int64Ptr(b.MetricTimestamps, len(b.MetricKeys))
+	if err != nil {
+		return err
+	}
+	// The batch struct is Go memory pointing into the slices: cgo accepts that only for pinned memory.
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	if vp := float64Ptr(b.MetricValues); vp != nil {
+		pin.Pin(vp)
+	}
+	if sp != nil {
+		pin.Pin(sp)
+	}
+	if tp != nil {
+		pin.Pin(tp)
+	}
+	err = s.byID(func(c *C.mlops_store, a *cAlloc) error {
+		var cb C.mlops_run_batch
+		if err := mlops_run_batch_init(&cb, RunBatchVersion); err != nil {
+			return err
+		}
+		cb.metric_keys, cb.n_metrics = a.strs(b.MetricKeys)
+		cb.metric_values, cb.metric_steps, cb.metric_timestamps = float64Ptr(b.MetricValues), sp, tp
+		pk, pv := kvSlices(b.Params)
+		cb.param_keys, cb.n_params = a.strs(pk)
+		cb.param_values, _ = a.strs(pv)
+		tk, tv := kvSlices(b.Tags)
+		cb.tag_keys, cb.n_tags = a.strs(tk)
+		cb.tag_values, _ = a.strs(tv)
+		if b.Overwrite {
+			cb.flags = ParamOverwrite
+		}
+		return mlops_runs_log_batch(c, a.str(runID), &cb)
+	})
+	runtime.KeepAlive(b)
+	return err
 }
 
 // SetTerminated sets a run's status and end time (endMs 0: now).

@@ -279,6 +279,35 @@ func TestRunsByID(t *testing.T) {
 	}
 }
 
+func TestLogRunBatch(t *testing.T) {
+	s := openTemp(t, nil)
+	r, err := s.StartRun(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // still RUNNING
+	must(t, s.LogRunBatch(r.ID, &RunBatch{MetricKeys: []string{"a", "a", "b"}, MetricValues: []float64{1, 2, 3},
+		MetricSteps: []int64{1, 2, 0}, Params: map[string]string{"p": "1"}, Tags: map[string]string{"t": "x"}}))
+	if m, _ := s.Metric(r.ID, "a"); m.Count != 2 || m.Last != 2 {
+		t.Fatalf("metric a %+v", m)
+	}
+	if err := s.LogRunBatch(r.ID, &RunBatch{MetricKeys: []string{"d"}, MetricValues: []float64{1},
+		Params: map[string]string{"p": "2"}}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("conflicting batch: %v", err)
+	}
+	if _, err := s.Metric(r.ID, "d"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused batch stored a point: %v", err)
+	}
+	must(t, s.LogRunBatch(r.ID, &RunBatch{Params: map[string]string{"p": "2"}, Overwrite: true,
+		MetricTimestamps: nil}))
+	if v, _ := s.Param(r.ID, "p"); v != "2" {
+		t.Fatalf("overwritten param %q", v)
+	}
+	if err := s.LogRunBatch(r.ID, &RunBatch{MetricKeys: []string{"x"}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("keys without values: %v", err)
+	}
+}
+
 func TestSearchCompareMLflow(t *testing.T) {
 	s := openTemp(t, nil)
 	var ids []string

@@ -118,3 +118,18 @@ def test_push_pull_and_lineage(store, tree, tmp_path):
 			pulled = third.pull_dataset(remote, "d")
 			assert pulled.created == 1 and pulled.seq == 1
 			assert [f.path for f in third.dataset_files("d")] == ["sub/notes.txt", "train.csv"]
+
+
+def test_delete_dataset(store, tree):
+	store.commit_dataset("gone", tree)
+	store.tag_dataset("gone", "t")
+	objects = [f.object_id for f in store.dataset_files("gone")]
+	store.delete_dataset("gone")
+	assert [d.name for d in store.datasets()] == []
+	with pytest.raises(mlops.NotFoundError):
+		store.resolve_dataset("gone")
+	with pytest.raises(mlops.NotFoundError):
+		store.delete_dataset("gone")
+	assert "dataset.delete" in [a.action for a in store.audit()]
+	assert store.gc(grace_seconds=0).objects_removed >= len(objects)  # its objects became garbage
+	assert not any(store.exists(o) for o in objects)

@@ -248,3 +248,23 @@ def test_python_side_buffer_semantics(store, monkeypatch):
 	assert store.get_metric(run2.id, "m").count == 2
 	with pytest.raises(mlops.InvalidError):
 		run2.log_metric("m", 3.0)
+
+
+def test_log_batch_by_id(store):
+	with store.start_run() as run:
+		pass
+	store.resume_run(run.id).close()  # RUNNING again, handle released
+	store.log_run_batch(run.id, metrics=[("a", 1.0, 1, 1000), ("a", 2.0, 2), ("b", 3.0)],
+	                    params={"p": 1}, tags={"t": "x"})
+	store.log_run_batch(run.id, metrics={"c": 4.0})
+	assert [(p.step, p.timestamp_ms, p.value) for p in store.metric_history(run.id, "a")][0] == (1, 1000, 1.0)
+	assert store.get_metric(run.id, "a").count == 2 and store.get_metric(run.id, "c").last == 4.0
+	assert store.run_params(run.id) == {"p": "1"} and store.run_tags(run.id)["t"] == "x"
+	with pytest.raises(mlops.ConflictError):
+		store.log_run_batch(run.id, metrics={"d": 1.0}, params={"p": 2})  # all or nothing
+	with pytest.raises(mlops.NotFoundError):
+		store.get_metric(run.id, "d")
+	store.log_run_batch(run.id, params={"p": 2}, overwrite=True)
+	assert store.get_param(run.id, "p") == "2"
+	with pytest.raises(mlops.InvalidError):
+		store.log_run_batch(run.id, metrics=[("only-key",)])

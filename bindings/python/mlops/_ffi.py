@@ -44,6 +44,7 @@ MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION = 1
 MLOPS_RUN_OPTIONS_VERSION = 1
 MLOPS_PARAM_OVERWRITE = 1
 MLOPS_RUN_LIST_OPTIONS_VERSION = 1
+MLOPS_RUN_BATCH_VERSION = 1
 MLOPS_HISTORY_OPTIONS_VERSION = 1
 MLOPS_SEARCH_NO_PARAMS = 1
 MLOPS_SEARCH_NO_METRICS = 2
@@ -174,6 +175,9 @@ class mlops_run_info(Structure):
 
 class mlops_run_list_options(Structure):
     __doc__ = 'The C struct mlops_run_list_options.\n\nFields:\n    version: MLOPS_RUN_LIST_OPTIONS_VERSION\n    experiment_ids: n_experiment_ids experiments, or NULL for all\n    n_experiment_ids: size_t\n    view: an mlops_view_type; 0 means MLOPS_VIEW_ACTIVE_ONLY\n    parent_run_id: only the children of this run, or NULL\n    limit: at most this many runs; 0 for all'
+
+class mlops_run_batch(Structure):
+    __doc__ = 'Metrics, params and tags for mlops_runs_log_batch(); arrays may be NULL when their count is 0.\n\nFields:\n    version: MLOPS_RUN_BATCH_VERSION\n    metric_keys: n_metrics points: (key, value, step, timestamp)\n    metric_values: const double *\n    metric_steps: NULL: step 0 for all\n    metric_timestamps: NULL (or an element 0): now\n    n_metrics: size_t\n    param_keys: n_params params (write-once rule; MLOPS_PARAM_OVERWRITE in flags)\n    param_values: const char **\n    n_params: size_t\n    tag_keys: n_tags tags\n    tag_values: const char **\n    n_tags: size_t\n    flags: MLOPS_PARAM_OVERWRITE'
 
 class mlops_metric_summary(Structure):
     __doc__ = "Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n\nFields:\n    key: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    last: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    last_step: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    last_timestamp_ms: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    min: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    max: Summary of one (run, key), maintained at every flush so that reading it never touches the history. last: the point with the largest (step, timestamp, value) where NaN compares as MLflow's SQL store does (a NaN value ranks as 0 for the tie-break; a later point with an equal triple does not replace the stored one). min/max ignore NaN (they are NaN when every value is NaN); +-Inf count as values.\n    count: points logged, NaN included\n    first_step: smallest step\n    max_step: largest step (== last_step)"
@@ -384,6 +388,21 @@ mlops_run_list_options._fields_ = [
     ('view', c_int),
     ('parent_run_id', c_char_p),
     ('limit', c_size_t),
+]
+mlops_run_batch._fields_ = [
+    ('version', c_uint),
+    ('metric_keys', POINTER(c_char_p)),
+    ('metric_values', POINTER(c_double)),
+    ('metric_steps', POINTER(c_int64)),
+    ('metric_timestamps', POINTER(c_int64)),
+    ('n_metrics', c_size_t),
+    ('param_keys', POINTER(c_char_p)),
+    ('param_values', POINTER(c_char_p)),
+    ('n_params', c_size_t),
+    ('tag_keys', POINTER(c_char_p)),
+    ('tag_values', POINTER(c_char_p)),
+    ('n_tags', c_size_t),
+    ('flags', c_uint32),
 ]
 mlops_metric_summary._fields_ = [
     ('key', c_char_p),
@@ -610,7 +629,7 @@ mlops_dataset_table_options._fields_ = [
 ]
 
 # Versioned structs: the *_VERSION a caller sets in .version (options structs also have an _init function).
-STRUCT_VERSIONS = {'mlops_backend': MLOPS_BACKEND_VERSION, 'mlops_store_options': MLOPS_STORE_OPTIONS_VERSION, 'mlops_store_info': MLOPS_STORE_INFO_VERSION, 'mlops_verify_stats': MLOPS_VERIFY_STATS_VERSION, 'mlops_gc_options': MLOPS_GC_OPTIONS_VERSION, 'mlops_gc_stats': MLOPS_GC_STATS_VERSION, 'mlops_experiment_list_options': MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION, 'mlops_run_options': MLOPS_RUN_OPTIONS_VERSION, 'mlops_run_list_options': MLOPS_RUN_LIST_OPTIONS_VERSION, 'mlops_history_options': MLOPS_HISTORY_OPTIONS_VERSION, 'mlops_run_search_options': MLOPS_RUN_SEARCH_OPTIONS_VERSION, 'mlops_run_compare_options': MLOPS_RUN_COMPARE_OPTIONS_VERSION, 'mlops_mlflow_options': MLOPS_MLFLOW_OPTIONS_VERSION, 'mlops_mlflow_stats': MLOPS_MLFLOW_STATS_VERSION, 'mlops_dataset_commit_options': MLOPS_DATASET_COMMIT_OPTIONS_VERSION, 'mlops_dataset_commit_stats': MLOPS_DATASET_COMMIT_STATS_VERSION, 'mlops_dataset_checkout_options': MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION, 'mlops_dataset_checkout_stats': MLOPS_DATASET_CHECKOUT_STATS_VERSION, 'mlops_dataset_status_options': MLOPS_DATASET_STATUS_OPTIONS_VERSION, 'mlops_dataset_status_counts': MLOPS_DATASET_STATUS_COUNTS_VERSION, 'mlops_dataset_transfer_stats': MLOPS_DATASET_TRANSFER_STATS_VERSION, 'mlops_dataset_table_options': MLOPS_DATASET_TABLE_OPTIONS_VERSION}
+STRUCT_VERSIONS = {'mlops_backend': MLOPS_BACKEND_VERSION, 'mlops_store_options': MLOPS_STORE_OPTIONS_VERSION, 'mlops_store_info': MLOPS_STORE_INFO_VERSION, 'mlops_verify_stats': MLOPS_VERIFY_STATS_VERSION, 'mlops_gc_options': MLOPS_GC_OPTIONS_VERSION, 'mlops_gc_stats': MLOPS_GC_STATS_VERSION, 'mlops_experiment_list_options': MLOPS_EXPERIMENT_LIST_OPTIONS_VERSION, 'mlops_run_options': MLOPS_RUN_OPTIONS_VERSION, 'mlops_run_list_options': MLOPS_RUN_LIST_OPTIONS_VERSION, 'mlops_run_batch': MLOPS_RUN_BATCH_VERSION, 'mlops_history_options': MLOPS_HISTORY_OPTIONS_VERSION, 'mlops_run_search_options': MLOPS_RUN_SEARCH_OPTIONS_VERSION, 'mlops_run_compare_options': MLOPS_RUN_COMPARE_OPTIONS_VERSION, 'mlops_mlflow_options': MLOPS_MLFLOW_OPTIONS_VERSION, 'mlops_mlflow_stats': MLOPS_MLFLOW_STATS_VERSION, 'mlops_dataset_commit_options': MLOPS_DATASET_COMMIT_OPTIONS_VERSION, 'mlops_dataset_commit_stats': MLOPS_DATASET_COMMIT_STATS_VERSION, 'mlops_dataset_checkout_options': MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION, 'mlops_dataset_checkout_stats': MLOPS_DATASET_CHECKOUT_STATS_VERSION, 'mlops_dataset_status_options': MLOPS_DATASET_STATUS_OPTIONS_VERSION, 'mlops_dataset_status_counts': MLOPS_DATASET_STATUS_COUNTS_VERSION, 'mlops_dataset_transfer_stats': MLOPS_DATASET_TRANSFER_STATS_VERSION, 'mlops_dataset_table_options': MLOPS_DATASET_TABLE_OPTIONS_VERSION}
 
 # ---- functions ----
 # How each function reports failure: status (int, < 0 is an MLOPS_E* code), value (never fails),
@@ -710,6 +729,8 @@ FUNCTIONS = {
     'mlops_runs_delete_tag': 'status',
     'mlops_runs_log_param': 'status',
     'mlops_runs_log_metric': 'status',
+    'mlops_run_batch_init': 'status',
+    'mlops_runs_log_batch': 'status',
     'mlops_runs_set_terminated': 'status',
     'mlops_runs_delete': 'status',
     'mlops_runs_restore': 'status',
@@ -765,6 +786,7 @@ FUNCTIONS = {
     'mlops_dataset_files': 'status',
     'mlops_dataset_files_next': 'status',
     'mlops_dataset_file_iter_free': 'free',
+    'mlops_dataset_delete': 'status',
     'mlops_dataset_tag': 'status',
     'mlops_dataset_untag': 'status',
     'mlops_dataset_ref_set': 'status',
@@ -895,6 +917,8 @@ SIGNATURES = {
     'mlops_runs_delete_tag': (c_int, [c_void_p, c_char_p, c_char_p]),
     'mlops_runs_log_param': (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, c_uint32]),
     'mlops_runs_log_metric': (c_int, [c_void_p, c_char_p, c_char_p, c_double, c_int64, c_int64]),
+    'mlops_run_batch_init': (c_int, [POINTER(mlops_run_batch), c_uint]),
+    'mlops_runs_log_batch': (c_int, [c_void_p, c_char_p, POINTER(mlops_run_batch)]),
     'mlops_runs_set_terminated': (c_int, [c_void_p, c_char_p, c_int, c_int64]),
     'mlops_runs_delete': (c_int, [c_void_p, c_char_p]),
     'mlops_runs_restore': (c_int, [c_void_p, c_char_p]),
@@ -950,6 +974,7 @@ SIGNATURES = {
     'mlops_dataset_files': (c_int, [POINTER(c_void_p), c_void_p, c_char_p]),
     'mlops_dataset_files_next': (c_int, [POINTER(POINTER(mlops_dataset_file)), c_void_p]),
     'mlops_dataset_file_iter_free': (None, [c_void_p]),
+    'mlops_dataset_delete': (c_int, [c_void_p, c_char_p]),
     'mlops_dataset_tag': (c_int, [c_void_p, c_char_p, c_char_p]),
     'mlops_dataset_untag': (c_int, [c_void_p, c_char_p, c_char_p]),
     'mlops_dataset_ref_set': (c_int, [c_void_p, c_char_p, c_char_p]),

@@ -154,6 +154,11 @@ class DatasetsAPI:
 		check(L, L.mlops_dataset_files(byref(it), self._h, enc(spec)))
 		return CIterator(it, "mlops_dataset_files_next", "mlops_dataset_file_iter_free", DatasetFile._from_c)
 
+	def delete_dataset(self, name: str) -> None:
+		"""Delete a dataset with all its versions, tags and refs (its objects become garbage for gc)."""
+		L = lib()
+		check(L, L.mlops_dataset_delete(self._h, enc(name)))
+
 	def tag_dataset(self, spec: str, tag: str) -> None:
 		L = lib()
 		check(L, L.mlops_dataset_tag(self._h, enc(spec), enc(tag)))

@@ -473,6 +473,39 @@ class RunsAPI:
 		L = lib()
 		check(L, L.mlops_runs_log_metric(self._h, enc(run_id), enc(key), value, step, timestamp_ms))
 
+	def log_run_batch(self, run_id: str, metrics=None, params: Optional[Mapping[str, Any]] = None,
+	                  tags: Optional[Mapping[str, str]] = None, overwrite: bool = False) -> None:
+		"""Log metrics, params and tags by run id in one transaction, all or nothing (MlflowClient.log_batch).
+
+		metrics: a dict {key: value} (step 0, now), or a sequence of (key, value[, step[, timestamp_ms]]) tuples.
+		"""
+		L = lib()
+		keep: List = []
+		b = options(_ffi.mlops_run_batch, "mlops_run_batch_init", _ffi.MLOPS_RUN_BATCH_VERSION, keep,
+		            flags=_ffi.MLOPS_PARAM_OVERWRITE if overwrite else 0)
+		if metrics:
+			points = [(k, v) for k, v in metrics.items()] if isinstance(metrics, Mapping) else list(metrics)
+			if any(not 2 <= len(p) <= 4 for p in points):
+				raise InvalidError("metric points are (key, value[, step[, timestamp_ms]]) tuples")
+			keys, n = str_array([p[0] for p in points])
+			vals, _, kv = doubles([p[1] for p in points])
+			steps, ks = int64s([p[2] if len(p) > 2 else 0 for p in points], n)
+			stamps, kt = int64s([p[3] if len(p) > 3 else 0 for p in points], n)
+			keep += [keys, kv, ks, kt]
+			b.metric_keys, b.metric_values, b.metric_steps, b.metric_timestamps, b.n_metrics = \
+				keys, vals, steps, stamps, n
+		if params:
+			pk, n = str_array(list(params.keys()))
+			pv, _ = str_array([str(v) for v in params.values()])
+			keep += [pk, pv]
+			b.param_keys, b.param_values, b.n_params = pk, pv, n
+		if tags:
+			tk, n = str_array(list(tags.keys()))
+			tv, _ = str_array([str(v) for v in tags.values()])
+			keep += [tk, tv]
+			b.tag_keys, b.tag_values, b.n_tags = tk, tv, n
+		check(L, L.mlops_runs_log_batch(self._h, enc(run_id), byref(b)))
+
 	def set_terminated(self, run_id: str, status: Union[str, int] = "FINISHED", end_ms: int = 0) -> None:
 		L = lib()
 		check(L, L.mlops_runs_set_terminated(self._h, enc(run_id), _status(status), end_ms))
