@@ -113,6 +113,7 @@ static int csv_record(tr_reader *r, size_t *out_n)
 				st = S_Q;
 				qline = r->line;
 				any = true;
+				hi = true; /* quoted fields are always validated */
 				fstart = r->row_len;
 				r->pos++;
 				continue;

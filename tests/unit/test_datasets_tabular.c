@@ -165,6 +165,8 @@ static void test_csv_malformed(void **state)
 	expect_parse_error("a,b\n1,2\n3,\xff\xfe\n", 12, C, 3, "not valid UTF-8");
 	expect_parse_error("a,b\n1,2\n3,\xC3\n", 11, C, 3, "not valid UTF-8");
 	expect_parse_error("a,\xe2\x82\n", 6, C, 1, "not valid UTF-8");
+	expect_parse_error("a,b\n1,\"\xff\"", 9, C, 2, "field 2 is not valid UTF-8");   /* quoted, at the end */
+	expect_parse_error("a,b\n1,\"x\xff", 9, C, 2, "unterminated quoted field 2");
 	/* a huge field beyond the default 16 MiB limit */
 	size_t big = MLOPS_DATASETS__MAX_FIELD_DEFAULT + 10;
 	char *huge = malloc(big + 16);
