@@ -2,8 +2,10 @@
  * Fuzz target for the tabular readers and validation: the CSV and JSON Lines profilers (with varied options and
  * read sizes, so every buffer boundary is crossed), the expectations/schema reader, and validation of the input
  * against fixed expectations. The first byte chooses the mode and options; the rest is the input. Any outcome is
- * fine except a crash, a leak or a sanitizer report; a parse error must carry a line number.
+ * fine except a crash, a leak or a sanitizer report; a parse error must carry a line number, every cell must be
+ * valid UTF-8 and NUL-terminated, and every document written must be valid JSON.
  */
+#include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,45 @@ static void check_error(int rc)
 		abort();
 }
 
+/* The documents the library writes must be valid JSON (checked by SQLite's json_valid). */
+static void check_json(const char *text)
+{
+	static sqlite3 *db;
+	static sqlite3_stmt *st;
+	if (!db && (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+	            sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &st, NULL) != SQLITE_OK))
+		abort();
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1)
+		abort();
+}
+
+/* Every cell the reader hands out is NUL-terminated, valid UTF-8, and empty when null. */
+static void check_reader(const mlops_datasets__table_opts *o, chunk_src *src)
+{
+	mlops_datasets__reader *r = NULL;
+	int rc = mlops_datasets__reader_open(&r, o, read_chunks, src);
+	check_error(rc);
+	if (rc)
+		return;
+	const mlops_datasets__cell *c;
+	size_t n;
+	while ((rc = mlops_datasets__reader_next(&c, &n, r)) == 0) {
+		if (!n || n != mlops_datasets__reader_ncols(r))
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			if (c[i].s[c[i].n] != '\0' || !mlops__utf8_valid(c[i].s, c[i].n))
+				abort();
+			if (c[i].kind == MLOPS_DATASETS__CELL_NULL && c[i].n)
+				abort();
+		}
+	}
+	if (rc != MLOPS_ITEROVER)
+		check_error(rc);
+	mlops_datasets__reader_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -72,18 +113,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.max_field_bytes = 16;
 
 	switch ((mode >> 1) & 3) {
-	case 0:
-	case 1: {
+	case 0: {
 		char *sch = NULL, *st = NULL;
 		uint64_t rows = 0;
 		int rc = mlops_datasets__profile_ex(&sch, &st, &rows, &o, read_chunks, &src);
 		check_error(rc);
-		if (!rc && (!sch || !st))
-			abort();
+		if (!rc) {
+			if (!sch || !st)
+				abort();
+			check_json(sch);
+			check_json(st);
+		}
 		free(sch);
 		free(st);
 		break;
 	}
+	case 1:
+		check_reader(&o, &src);
+		break;
 	case 2: {
 		/* the input as expectations, then as a schema */
 		char *text = malloc(size + 1);
@@ -101,8 +148,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool ok = false;
 		int rc = mlops_datasets__validate(&report, &ok, &o, read_chunks, &src, expectations, schema);
 		check_error(rc);
-		if (!rc && !report)
-			abort();
+		if (!rc) {
+			if (!report)
+				abort();
+			check_json(report);
+		}
 		free(report);
 		break;
 	}
