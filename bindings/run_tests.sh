@@ -61,7 +61,12 @@ echo "run_tests.sh: checking that the generated bindings match include/mlops"
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 	export PATH="$PATH:/usr/local/go/bin"
 fi
-command -v go >/dev/null 2>&1 || { echo "run_tests.sh: go not found" >&2; exit 1; }
+command -v go >/dev/null 2>&1 || { echo "run_tests.sh: go not found (Go >= 1.24 is needed)" >&2; exit 1; }
+# Use the installed toolchain only (go.mod asks for 1.24), and give go a cache even where HOME is not set.
+export GOTOOLCHAIN=local
+if [ -z "${HOME:-}" ]; then
+	export GOCACHE="${GOCACHE:-$(mktemp -d)}" GOPATH="${GOPATH:-$(mktemp -d)}"
+fi
 export CGO_CFLAGS="-I$root/include ${CGO_CFLAGS:-}"
 export CGO_LDFLAGS="-L$build/src ${CGO_LDFLAGS:-}"
 export LD_LIBRARY_PATH="$build/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
