@@ -277,7 +277,7 @@ int mlops_datasets__topk_add(mlops_datasets__topk *t, uint64_t hash, const char 
 	topk_cell *cell = tab_find(t, hash);
 	if (cell->idx) {
 		t->count[cell->idx - 1]++;
-		return 0;
+		return 1;
 	}
 	if (!t->nfree) {
 		purge(t);

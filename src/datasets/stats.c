@@ -84,25 +84,30 @@ static int col_add(col_acc *a, const mlops_datasets__cell *c)
 	int rc;
 	a->count++;
 	uint64_t h = XXH3_64bits(c->s, c->n);
-	if ((rc = mlops_datasets__hll_add(&a->hll, h)))
-		return rc;
-	rc = mlops_datasets__topk_add(a->top, h, c->s, c->n);
-	if (rc)
-		return rc;
-	if (!a->shave) {
-		if ((rc = set_buf(&a->smin, c->s, c->n)) || (rc = set_buf(&a->smax, c->s, c->n)))
+	/* A value the frequent-items sketch still counts was seen before (same 64-bit hash): it is in the distinct
+	 * sketch already, cannot be a new min or max, and was classified into the column type; only the numeric
+	 * moments and quantiles need each occurrence. Low-cardinality columns mostly take this short path. */
+	int seen = mlops_datasets__topk_add(a->top, h, c->s, c->n);
+	if (seen < 0)
+		return seen;
+	if (!seen) {
+		if ((rc = mlops_datasets__hll_add(&a->hll, h)))
 			return rc;
-		a->shave = true;
-	} else if ((unsigned char)c->s[0] <= (unsigned char)a->smin.data[0] &&
-	           bytes_cmp(c->s, c->n, a->smin.data, a->smin.len) < 0) {
-		if ((rc = set_buf(&a->smin, c->s, c->n)))
-			return rc;
-	} else if ((unsigned char)c->s[0] >= (unsigned char)a->smax.data[0] &&
-	           bytes_cmp(c->s, c->n, a->smax.data, a->smax.len) > 0) {
-		if ((rc = set_buf(&a->smax, c->s, c->n)))
-			return rc;
+		if (!a->shave) {
+			if ((rc = set_buf(&a->smin, c->s, c->n)) || (rc = set_buf(&a->smax, c->s, c->n)))
+				return rc;
+			a->shave = true;
+		} else if ((unsigned char)c->s[0] <= (unsigned char)a->smin.data[0] &&
+		           bytes_cmp(c->s, c->n, a->smin.data, a->smin.len) < 0) {
+			if ((rc = set_buf(&a->smin, c->s, c->n)))
+				return rc;
+		} else if ((unsigned char)c->s[0] >= (unsigned char)a->smax.data[0] &&
+		           bytes_cmp(c->s, c->n, a->smax.data, a->smax.len) > 0) {
+			if ((rc = set_buf(&a->smax, c->s, c->n)))
+				return rc;
+		}
 	}
-	if (a->type == MLOPS_DATASETS__TYPE_STRING)
+	if (a->type == MLOPS_DATASETS__TYPE_STRING || (seen && a->type == MLOPS_DATASETS__TYPE_TIMESTAMP))
 		return 0;
 
 	double d = 0;

@@ -152,6 +152,7 @@ void mlops_datasets__hll_free(mlops_datasets__hll *h);
 #define MLOPS_DATASETS__TOP_VALUE_MAX 64
 typedef struct mlops_datasets__topk mlops_datasets__topk;
 int mlops_datasets__topk_new(mlops_datasets__topk **out, unsigned k);
+/* 1 when the value (by hash) already had a counter, 0 when it got one, MLOPS_ENOMEM. */
 int mlops_datasets__topk_add(mlops_datasets__topk *t, uint64_t hash, const char *s, size_t n);
 /* Counters sorted by count descending (ties by value); pointers valid until the next add/free. */
 typedef struct mlops_datasets__topk_item {
