@@ -248,74 +248,124 @@ static const char *view_cond(int view, int plus)
 	}
 }
 
-/* Build and run the query; fills s->rows[].info and rids (n_found may be max_results + 1). */
-static int run_query(mlops_run_search *s, int64_t **out_rids, size_t *n_found, mlops_store *store,
-                     const mlops_run_search_options *o, int view, const srch_node *filter,
-                     const srch_order *orders, size_t limit, uint64_t offset)
-{
+/*
+ * Phases of a search. PHASE_ALL is the one query of most searches. A search without a filter conjunct to drive it
+ * whose first order key is a metric's last value runs as three queries instead, so that the (kid, last_val) index
+ * gives the order and the query stops after one page instead of sorting every run: the runs with a number for the
+ * metric, then those with NaN, then those without it (the order the semantics ask for, in both directions).
+ */
+enum { PHASE_ALL = 0, PHASE_VALUES, PHASE_NAN, PHASE_MISSING };
+
+typedef struct query_text {
 	srch_sql q;
-	mlops_runs__srch_sql_init(&q, &s->arena, store);
-	mlops_buf sql = MLOPS_BUF_INIT;
-	int rc = mlops_runs__srch_sql_filter(&q, filter);
-	int has_joins = q.n_conj > 0;
-	for (size_t k = 0; k < o->n_order_by && !rc; k++)
-		rc = mlops_runs__srch_sql_order(&q, &orders[k]);
+	mlops_buf select;   /* rows, LIMIT ?lim OFFSET ?off */
+	mlops_buf count;    /* count(*) of the same rows, for a page that starts past this phase */
+	int lim, off;       /* parameter numbers */
+} query_text;
+
+static void query_text_free(query_text *t)
+{
+	mlops_runs__srch_sql_free(&t->q);
+	mlops__buf_free(&t->select);
+	mlops__buf_free(&t->count);
+}
+
+static int build_query(query_text *t, mlops_run_search *s, mlops_store *store, const mlops_run_search_options *o,
+                       int view, const srch_node *filter, const srch_order *orders, int phase)
+{
+	memset(t, 0, sizeof(*t));
+	mlops_runs__srch_sql_init(&t->q, &s->arena, store);
+	srch_sql *q = &t->q;
+	int rc = mlops_runs__srch_sql_filter(q, filter);
+	int driven = q->n_conj > 0 || phase == PHASE_VALUES || phase == PHASE_NAN;
+	mlops_buf first = MLOPS_BUF_INIT, cond = MLOPS_BUF_INIT;
+	if (!rc && phase != PHASE_ALL) {
+		int k = mlops_runs__srch_bind_metric_kid(q, orders[0].id.key);
+		if (k < 0) {
+			rc = k;
+		} else if (phase == PHASE_MISSING) {
+			rc = mlops__buf_printf(&cond, " AND NOT EXISTS (SELECT 1 FROM runs_metrics o0 WHERE o0.rid = r.rid AND "
+			                       "o0.kid = ?%d)", k);
+		} else {
+			mlops__buf_clear(&q->from);
+			rc = mlops__buf_puts(&q->from, "runs_metrics o0 CROSS JOIN runs_runs r ON r.rid = o0.rid");
+			if (!rc)
+				rc = mlops__buf_printf(&cond, " AND o0.kid = ?%d AND o0.last_val IS %sNULL", k,
+				                       phase == PHASE_VALUES ? "NOT " : "");
+			if (!rc && phase == PHASE_VALUES)
+				rc = mlops__buf_printf(&first, "o0.last_val %s, ", orders[0].desc ? "DESC" : "ASC");
+		}
+	}
+	for (size_t k = phase == PHASE_ALL ? 0 : 1; k < o->n_order_by && !rc; k++)
+		rc = mlops_runs__srch_sql_order(q, &orders[k]);
+	mlops_buf body = MLOPS_BUF_INIT;
 	if (!rc)
-		rc = mlops__buf_printf(&sql, "SELECT r.rid, " MLOPS_RUNS__INFO_COLUMNS " FROM %s%s WHERE %s", q.from.data,
-		                       q.joins.data ? q.joins.data : "", view_cond(view, has_joins));
+		rc = mlops__buf_printf(&body, " FROM %s%s WHERE %s%s", q->from.data, q->joins.data ? q->joins.data : "",
+		                       view_cond(view, driven), cond.data ? cond.data : "");
 	if (!rc && o->experiment_ids) {
-		rc = mlops__buf_puts(&sql, has_joins ? " AND +r.experiment_id IN (" : " AND r.experiment_id IN (");
+		rc = mlops__buf_puts(&body, driven ? " AND +r.experiment_id IN (" : " AND r.experiment_id IN (");
 		for (size_t k = 0; k < o->n_experiment_ids && !rc; k++) {
 			int64_t id;
 			int n;
 			if ((rc = mlops_runs__parse_experiment_id(&id, o->experiment_ids[k])) != 0)
 				break;
-			if ((n = mlops_runs__srch_bind_int(&q, id)) < 0)
+			if ((n = mlops_runs__srch_bind_int(q, id)) < 0)
 				rc = n;
 			else
-				rc = mlops__buf_printf(&sql, "%s?%d", k ? ", " : "", n);
+				rc = mlops__buf_printf(&body, "%s?%d", k ? ", " : "", n);
 		}
 		if (!rc)
-			rc = mlops__buf_puts(&sql, o->n_experiment_ids ? ")" : "NULL)");
+			rc = mlops__buf_puts(&body, o->n_experiment_ids ? ")" : "NULL)");
 	}
-	if (!rc && q.where.len)
-		rc = mlops__buf_printf(&sql, " AND (%s)", q.where.data);
+	if (!rc && q->where.len)
+		rc = mlops__buf_printf(&body, " AND (%s)", q->where.data);
 	if (!rc)
-		rc = mlops__buf_printf(&sql, " ORDER BY %s%sr.start_ms DESC, r.run_id ASC", q.order.len ? q.order.data : "",
-		                       q.order.len ? ", " : "");
-	int nl = 0, no = 0;
-	if (!rc && (nl = mlops_runs__srch_bind_int(&q, (int64_t)limit + 1)) < 0)
-		rc = nl;
-	if (!rc && (no = mlops_runs__srch_bind_int(&q, (int64_t)offset)) < 0)
-		rc = no;
+		rc = mlops__buf_printf(&t->count, "SELECT count(*)%s", body.data);
+	if (!rc && (t->lim = mlops_runs__srch_bind_int(q, 0)) < 0)
+		rc = t->lim;
+	if (!rc && (t->off = mlops_runs__srch_bind_int(q, 0)) < 0)
+		rc = t->off;
 	if (!rc)
-		rc = mlops__buf_printf(&sql, " LIMIT ?%d OFFSET ?%d", nl, no);
-	sqlite3_stmt *st = NULL;
-	mlops_db *db = mlops_store__db(store);
-	int64_t *rids = NULL;
-	size_t n = 0;
-	if (!rc) {
-		/* Query text varies with every filter: prepared directly rather than through the statement cache. */
-		int src = sqlite3_prepare_v2(mlops__db_sqlite(db), sql.data, -1, &st, NULL);
-		if (src != SQLITE_OK)
-			rc = mlops__db_error(db, src, "search: cannot prepare the query");
+		rc = mlops__buf_printf(&t->select, "SELECT r.rid, " MLOPS_RUNS__INFO_COLUMNS "%s ORDER BY %s%s%sr.start_ms "
+		                       "DESC, r.run_id ASC LIMIT ?%d OFFSET ?%d", body.data, first.data ? first.data : "",
+		                       q->order.len ? q->order.data : "", q->order.len ? ", " : "", t->lim, t->off);
+	mlops__buf_free(&body);
+	mlops__buf_free(&first);
+	mlops__buf_free(&cond);
+	if (rc)
+		query_text_free(t);
+	return rc;
+}
+
+static int prepare(sqlite3_stmt **st, mlops_db *db, const char *sql, const srch_sql *q)
+{
+	/* Query text varies with every filter: prepared directly rather than through the statement cache. */
+	int src = sqlite3_prepare_v2(mlops__db_sqlite(db), sql, -1, st, NULL);
+	if (src != SQLITE_OK)
+		return mlops__db_error(db, src, "search: cannot prepare the query");
+	int rc = mlops_runs__srch_sql_bind(q, *st);
+	if (rc) {
+		sqlite3_finalize(*st);
+		*st = NULL;
 	}
-	if (!rc)
-		rc = mlops_runs__srch_sql_bind(&q, st);
+	return rc;
+}
+
+/* Run one phase: append up to `want` rows after skipping *off; when it yields nothing, take the rows it holds
+ * off *off (the page starts in a later phase). */
+static int run_phase(mlops_run_search *s, int64_t *rids, size_t *n, size_t want, uint64_t *off, mlops_db *db,
+                     query_text *t)
+{
+	srch_bind *bl = &t->q.binds[t->lim - 1], *bo = &t->q.binds[t->off - 1];
+	bl->i = (int64_t)want;
+	bo->i = (int64_t)*off;
+	sqlite3_stmt *st;
+	int rc = prepare(&st, db, t->select.data, &t->q);
+	if (rc)
+		return rc;
+	size_t got = 0;
 	int err = 0;
-	if (!rc) {
-		rids = mlops__malloc((limit + 1) * sizeof(*rids));
-		s->rows = mlops_runs__arena_alloc(&s->arena, (limit + 1) * sizeof(*s->rows), &err);
-		if (!rids)
-			rc = MLOPS_ENOMEM;
-		else if (!s->rows)
-			rc = err;
-	}
-	while (!rc && (rc = mlops__db_step(db, st, "search: cannot run the query")) == 1) {
-		if (n > limit) {
-			rc = 0;
-			break;
-		}
+	while ((rc = mlops__db_step(db, st, "search: cannot run the query")) == 1) {
 		mlops_run_info *info = mlops_runs__arena_alloc(&s->arena, sizeof(*info), &err);
 		if (!info) {
 			rc = err;
@@ -323,13 +373,64 @@ static int run_query(mlops_run_search *s, int64_t **out_rids, size_t *n_found, m
 		}
 		if ((rc = mlops_runs__run_info_read(info, &s->arena, st, 1)) != 0)
 			break;
-		memset(&s->rows[n], 0, sizeof(s->rows[n]));
-		s->rows[n].info = info;
-		rids[n++] = sqlite3_column_int64(st, 0);
+		memset(&s->rows[*n], 0, sizeof(s->rows[*n]));
+		s->rows[*n].info = info;
+		rids[(*n)++] = sqlite3_column_int64(st, 0);
+		got++;
 	}
 	sqlite3_finalize(st);
-	mlops__buf_free(&sql);
-	mlops_runs__srch_sql_free(&q);
+	if (rc)
+		return rc;
+	if (got || *off == 0) {
+		*off = 0;
+		return 0;
+	}
+	if ((rc = prepare(&st, db, t->count.data, &t->q)) != 0)
+		return rc;
+	rc = mlops__db_step(db, st, "search: cannot count a phase");
+	if (rc == 1) {
+		uint64_t c = (uint64_t)sqlite3_column_int64(st, 0);
+		*off = *off > c ? *off - c : 0;
+		rc = 0;
+	} else if (rc == 0) {
+		rc = mlops__error(MLOPS_ERROR, "search: count returned no row");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Build and run the query; fills s->rows[].info and rids (n_found may be max_results + 1). */
+static int run_query(mlops_run_search *s, int64_t **out_rids, size_t *n_found, mlops_store *store,
+                     const mlops_run_search_options *o, int view, const srch_node *filter,
+                     const srch_order *orders, size_t limit, uint64_t offset)
+{
+	mlops_db *db = mlops_store__db(store);
+	int err = 0;
+	int64_t *rids = mlops__malloc((limit + 1) * sizeof(*rids));
+	s->rows = mlops_runs__arena_alloc(&s->arena, (limit + 1) * sizeof(*s->rows), &err);
+	if (!rids || !s->rows) {
+		free(rids);
+		return MLOPS_ENOMEM;
+	}
+	query_text t;
+	int rc = build_query(&t, s, store, o, view, filter, orders, PHASE_ALL);
+	if (rc) {
+		free(rids);
+		return rc;
+	}
+	int phased = t.q.n_conj == 0 && o->n_order_by && orders[0].id.entity == SRCH_METRIC &&
+	             orders[0].id.agg == SRCH_AGG_LAST;
+	size_t n = 0;
+	uint64_t off = offset;
+	if (!phased)
+		rc = run_phase(s, rids, &n, limit + 1, &off, db, &t);
+	query_text_free(&t);
+	for (int phase = PHASE_VALUES; phased && !rc && phase <= PHASE_MISSING && n <= limit; phase++) {
+		if ((rc = build_query(&t, s, store, o, view, filter, orders, phase)) != 0)
+			break;
+		rc = run_phase(s, rids, &n, limit + 1 - n, &off, db, &t);
+		query_text_free(&t);
+	}
 	if (rc) {
 		free(rids);
 		return rc;

@@ -178,6 +178,8 @@ void mlops_runs__srch_sql_free(srch_sql *q);
 /* Add a parameter; returns its number (>= 1), or a negative MLOPS code. */
 int mlops_runs__srch_bind_int(srch_sql *q, int64_t v);
 int mlops_runs__srch_bind_text(srch_sql *q, const char *s);
+/* Add the interned id of a metric key as a parameter (-1 when no run has the key). */
+int mlops_runs__srch_bind_metric_kid(srch_sql *q, const char *key);
 
 /* Translate a filter tree: of the top-level conjuncts on params, tags and metrics, the most selective (counted
  * through its index, up to a cap) drives the search and the others become EXISTS tests on its rid; everything
@@ -187,7 +189,7 @@ int mlops_runs__srch_sql_filter(srch_sql *q, const srch_node *root);
 /* Append the ORDER BY terms of one item (missing values last, NaN after numbers, in both directions). */
 int mlops_runs__srch_sql_order(srch_sql *q, const srch_order *o);
 
-/* Bind every parameter of q to st. */
+/* Bind the parameters of q that st uses (the first sqlite3_bind_parameter_count(st)). */
 int mlops_runs__srch_sql_bind(const srch_sql *q, sqlite3_stmt *st);
 
 /* SQL LIKE pattern -> GLOB pattern (case-sensitive LIKE): '%' -> '*', '_' -> '?', GLOB's specials bracketed. */

@@ -70,7 +70,9 @@ int mlops_runs__srch_bind_text(srch_sql *q, const char *s)
 
 int mlops_runs__srch_sql_bind(const srch_sql *q, sqlite3_stmt *st)
 {
-	for (size_t k = 0; k < q->n_binds; k++) {
+	/* A statement may use only the first parameters (a count without LIMIT and OFFSET). */
+	size_t used = (size_t)sqlite3_bind_parameter_count(st);
+	for (size_t k = 0; k < q->n_binds && k < used; k++) {
 		const srch_bind *b = &q->binds[k];
 		int src;
 		int idx = (int)k + 1;
@@ -219,6 +221,11 @@ static int metric_kid_param(srch_sql *q, const char *key)
 		return rc;
 	}
 	return mlops_runs__srch_bind_int(q, kid);
+}
+
+int mlops_runs__srch_bind_metric_kid(srch_sql *q, const char *key)
+{
+	return metric_kid_param(q, key);
 }
 
 static const char *kv_table(srch_entity e)

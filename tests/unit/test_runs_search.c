@@ -536,6 +536,33 @@ static void test_order_metrics_nan_missing(void **state)
 	       .order = {"metrics.x desc", "metrics.y asc"});
 	EXPECT(f->store, "inf/3 1000/8 0/7 0/6 -1000/5 -inf/4 nan/2 None/1", .exp = e,
 	       .order = {"metrics.x desc", "param.metric desc"});
+	/* Pages of 3 through both orders concatenate to the whole order (values, NaN and missing runs are read by
+	 * separate queries when no filter drives the search). */
+	for (int desc = 0; desc < 2; desc++) {
+		char all[512] = "", tok[64] = "";
+		const char *ord = desc ? "metrics.x DESC" : "metrics.x";
+		for (int page = 0; page < 4; page++) {
+			char *got = names(f->store, (q){.exp = e, .max = 3, .order = {ord, "metrics.y"}, .token = tok[0] ? tok : NULL});
+			if (got[0])
+				strcat(strcat(all, all[0] ? " " : ""), got);
+			free(got);
+			snprintf(tok, sizeof(tok), "%s", last_token);
+			if (!tok[0])
+				break;
+		}
+		assert_string_equal(all, desc ? "inf/3 1000/8 0/6 0/7 -1000/5 -inf/4 nan/2 None/1" : asc);
+	}
+	/* A page that starts past the runs with values (offsets 6 and 7 of a token of the same query). */
+	char *first = names(f->store, (q){.exp = e, .max = 3, .order = {"metrics.x", "metrics.y"}});
+	free(first);
+	char tok6[64];
+	snprintf(tok6, sizeof(tok6), "%s", last_token);
+	memcpy(tok6 + 1, "0000000000000006", 16);
+	EXPECT(f->store, "nan/2 None/1", .exp = e, .max = 3, .order = {"metrics.x", "metrics.y"}, .token = tok6);
+	memcpy(tok6 + 1, "0000000000000007", 16);
+	EXPECT(f->store, "None/1", .exp = e, .max = 3, .order = {"metrics.x", "metrics.y"}, .token = tok6);
+	memcpy(tok6 + 1, "0000000000000009", 16);
+	EXPECT(f->store, "", .exp = e, .max = 3, .order = {"metrics.x", "metrics.y"}, .token = tok6);
 	/* Filters on NaN: comparisons are false except != (IEEE); a run without x never matches. */
 	EXPECT(f->store, "ERR MLOPS_EPARSE", .exp = e, .filter = "metrics.x = 'nan'");
 	EXPECT(f->store, "inf/3 1000/8 -1000/5 -inf/4 nan/2", .exp = e, .filter = "metrics.x != 0",
