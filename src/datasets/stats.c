@@ -234,7 +234,9 @@ static void write_col_stats(mlops_json *j, col_acc *a)
 		}
 	}
 	mlops__json_key(j, "distinct");
-	mlops__json_uint(j, (uint64_t)llround(mlops_datasets__hll_estimate(&a->hll)));
+	/* An estimate above the number of values is clamped to it. */
+	uint64_t distinct = (uint64_t)llround(mlops_datasets__hll_estimate(&a->hll));
+	mlops__json_uint(j, distinct < a->count ? distinct : a->count);
 	mlops__json_key(j, "top");
 	mlops__json_array_begin(j);
 	mlops_datasets__topk_item *items = NULL;

@@ -69,6 +69,24 @@ static void check_json(const char *text)
 		abort();
 }
 
+/* Statistics agree with themselves: count + nulls = rows and distinct <= count for every column. */
+static void check_stats(const char *stats)
+{
+	static sqlite3 *db;
+	static sqlite3_stmt *st;
+	if (!db && (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+	            sqlite3_prepare_v2(db, "SELECT count(*) FROM json_each(?1, '$.columns') WHERE "
+	                               "json_extract(value, '$.count') + json_extract(value, '$.nulls') != "
+	                               "json_extract(?1, '$.rows') OR "
+	                               "json_extract(value, '$.distinct') > json_extract(value, '$.count')",
+	                               -1, &st, NULL) != SQLITE_OK))
+		abort();
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, stats, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 0)
+		abort();
+}
+
 /* Every cell the reader hands out is NUL-terminated, valid UTF-8, and empty when null. */
 static void check_reader(const mlops_datasets__table_opts *o, chunk_src *src)
 {
@@ -123,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			check_json(sch);
 			check_json(st);
+			check_stats(st);
 		}
 		free(sch);
 		free(st);
