@@ -179,7 +179,8 @@ static void cleanup_failed_write(mlops_odb *odb, const char *key, int kind)
 	mlops__error(code, "%s", saved);
 }
 
-int mlops__odb_store_blob(mlops_odb *odb, const char *key, int kind, const void *raw, size_t n)
+/* room: NULL, or raw - ODB_HEADER_SIZE, writable, so that a raw blob is written without copying its payload. */
+static int store_blob(mlops_odb *odb, const char *key, int kind, const void *raw, size_t n, uint8_t *room)
 {
 	bool present;
 	int rc = b_exists(odb, &present, key);
@@ -213,19 +214,32 @@ int mlops__odb_store_blob(mlops_odb *odb, const char *key, int kind, const void 
 		if (csize < n - n / 32)
 			codec = ODB_CODEC_ZSTD;
 	}
+	uint8_t *blob = odb->enc;
 	if (codec == ODB_CODEC_RAW) {
-		if (n)
+		if (room)
+			blob = room;
+		else if (n)
 			memcpy(odb->enc + ODB_HEADER_SIZE, raw, n);
 		csize = n;
 	}
-	put_header(odb->enc, codec, kind, n);
+	put_header(blob, codec, kind, n);
 	mlops__error_reset();
-	rc = odb->backend->write(odb->backend, key, odb->enc, ODB_HEADER_SIZE + csize);
+	rc = odb->backend->write(odb->backend, key, blob, ODB_HEADER_SIZE + csize);
 	if (rc) {
 		rc = backend_failed(rc, "write", key);
 		cleanup_failed_write(odb, key, kind);
 	}
 	return rc;
+}
+
+int mlops__odb_store_blob(mlops_odb *odb, const char *key, int kind, const void *raw, size_t n)
+{
+	return store_blob(odb, key, kind, raw, n, NULL);
+}
+
+int mlops__odb_store_blob_room(mlops_odb *odb, const char *key, int kind, uint8_t *room, size_t n)
+{
+	return store_blob(odb, key, kind, room + ODB_HEADER_SIZE, n, room);
 }
 
 /* ---- reading blobs ---- */
@@ -423,10 +437,15 @@ int mlops__odb_builder_add(mlops_odb *odb, odb_builder *bld, const uint8_t *chun
 	int rc = mlops__odb_store_blob(odb, hex, ODB_KIND_DATA, chunk, n);
 	if (rc)
 		return rc;
+	return mlops__odb_builder_record(bld, &id, n);
+}
+
+int mlops__odb_builder_record(odb_builder *bld, const mlops_oid *id, size_t n)
+{
 	uint8_t entry[ODB_MANIFEST_ENTRY];
-	memcpy(entry, id.bytes, 16);
+	memcpy(entry, id->bytes, 16);
 	odb_put32(entry + 16, (uint32_t)n);
-	rc = mlops__buf_put(&bld->list, entry, sizeof(entry));
+	int rc = mlops__buf_put(&bld->list, entry, sizeof(entry));
 	if (rc)
 		return rc;
 	bld->count++;

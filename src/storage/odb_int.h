@@ -74,6 +74,10 @@ static inline uint32_t odb_manifest_size(const odb_manifest *m, uint64_t i)
 /* Store raw bytes as a blob under the hex key unless the key exists already (then touch it). */
 int mlops__odb_store_blob(mlops_odb *odb, const char *key, int kind, const void *raw, size_t n);
 
+/* Same, for raw bytes at room + ODB_HEADER_SIZE: the header room is overwritten, so that a blob stored raw is
+ * written without copying its payload. */
+int mlops__odb_store_blob_room(mlops_odb *odb, const char *key, int kind, uint8_t *room, size_t n);
+
 /* Read and fully verify the blob under key: header, payload, then the content against the key (data) or the
  * checksum (manifest). want_kind -1 accepts both; want_size (data only) is checked before decompressing
  * unless UINT64_MAX. *out_raw is malloc'd. A missing blob is MLOPS_ENOTFOUND. */
@@ -93,6 +97,8 @@ typedef struct odb_builder {
 
 int mlops__odb_builder_init(odb_builder *bld);
 int mlops__odb_builder_add(mlops_odb *odb, odb_builder *bld, const uint8_t *chunk, size_t n);
+/* Append a chunk that is (or will be) stored elsewhere to the list. */
+int mlops__odb_builder_record(odb_builder *bld, const mlops_oid *id, size_t n);
 /* Store the manifest under id when there are 2+ chunks; with one chunk the chunk blob is the object. */
 int mlops__odb_builder_finish(mlops_odb *odb, odb_builder *bld, const mlops_oid *id);
 void mlops__odb_builder_free(odb_builder *bld);

@@ -1,10 +1,12 @@
 /*
- * Streaming access to objects: the writer (constant memory, chunks cut and stored as data arrives), the reader
+ * Streaming access to objects: the writer (constant memory, chunks cut and stored as data arrives, by a second
+ * thread for large content), the reader
  * (random access through a chunk offset table, each chunk verified before its bytes are returned), whole-object
  * get, and file import/export.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,34 @@
 #define WRITER_BUF (4u * MLOPS_CDC_MAX)
 #define IO_BUF (1u << 20)
 
+/*
+ * Pipeline for large content: once a writer has a full buffer (1 MiB of content), one worker thread compresses and
+ * stores the chunks while the caller's thread cuts and hashes the next ones. The worker is the only thread that
+ * touches the odb and its backend while it has work, and every writer call waits until the worker is idle before it
+ * returns: between calls the backend is used by the caller alone, as a store handle requires (the caller may use the
+ * same store, or a second writer, between two writes). Memory is bounded by PIPE_SLOTS chunk buffers.
+ */
+#define PIPE_SLOTS 8
+
+typedef struct pipe_slot {
+	uint8_t *room;                 /* ODB_HEADER_SIZE bytes of header room, then the chunk */
+	size_t n;
+	char key[MLOPS_OID_BUFSIZE];
+} pipe_slot;
+
+typedef struct odb_pipe {
+	mlops_odb *odb;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;           /* to the worker: a slot was queued, or stop */
+	pthread_cond_t done;           /* to the caller: a slot was stored */
+	pipe_slot slots[PIPE_SLOTS];
+	size_t head, count;            /* queued slots [head, head + count), the one being stored included */
+	bool stop;
+	int err;                       /* first failure of the worker; later slots are dropped unstored */
+	char msg[1024];                /* its thread-local error message, carried to the caller's thread */
+} odb_pipe;
+
 struct mlops_odb_writer {
 	mlops_odb *odb;
 	mlops_hasher *hasher;
@@ -27,9 +57,133 @@ struct mlops_odb_writer {
 	size_t len;
 	uint64_t total;
 	odb_builder bld;
+	odb_pipe *pipe;    /* NULL until the content reaches WRITER_BUF */
 	int err;           /* first failure, sticky */
 	bool finished;
 };
+
+static void *pipe_main(void *arg)
+{
+	odb_pipe *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->count && !p->stop)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (!p->count)
+			break;
+		pipe_slot *s = &p->slots[p->head];
+		bool skip = p->err != 0;
+		pthread_mutex_unlock(&p->mu);
+		int rc = skip ? 0 : mlops__odb_store_blob_room(p->odb, s->key, ODB_KIND_DATA, s->room, s->n);
+		const mlops_error *e = rc ? mlops_error_last() : NULL;
+		pthread_mutex_lock(&p->mu);
+		if (rc && !p->err) {
+			p->err = rc;
+			snprintf(p->msg, sizeof(p->msg), "%s", e->code == rc && e->message[0] ? e->message : "");
+		}
+		p->head = (p->head + 1) % PIPE_SLOTS;
+		p->count--;
+		pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void pipe_free(odb_pipe *p)
+{
+	for (int i = 0; i < PIPE_SLOTS; i++)
+		free(p->slots[i].room);
+	free(p);
+}
+
+static int pipe_start(odb_pipe **out, mlops_odb *odb)
+{
+	*out = NULL;
+	odb_pipe *p = mlops__calloc(1, sizeof(*p));
+	if (!p)
+		return MLOPS_ENOMEM;
+	p->odb = odb;
+	for (int i = 0; i < PIPE_SLOTS; i++) {
+		if (!(p->slots[i].room = mlops__malloc(ODB_HEADER_SIZE + MLOPS_CDC_MAX))) {
+			pipe_free(p);
+			return MLOPS_ENOMEM;
+		}
+	}
+	int e = pthread_mutex_init(&p->mu, NULL);
+	if (!e && (e = pthread_cond_init(&p->work, NULL)) != 0)
+		pthread_mutex_destroy(&p->mu);
+	if (!e && (e = pthread_cond_init(&p->done, NULL)) != 0) {
+		pthread_cond_destroy(&p->work);
+		pthread_mutex_destroy(&p->mu);
+	}
+	if (!e && (e = pthread_create(&p->thread, NULL, pipe_main, p)) != 0) {
+		pthread_cond_destroy(&p->done);
+		pthread_cond_destroy(&p->work);
+		pthread_mutex_destroy(&p->mu);
+	}
+	if (e) {
+		pipe_free(p);
+		return mlops__error_errno(e, "object writer: cannot start its storing thread");
+	}
+	*out = p;
+	return 0;
+}
+
+/* The worker's failure as the caller's error (0 when none). Call with the worker idle or joined. */
+static int pipe_error(odb_pipe *p)
+{
+	if (!p->err)
+		return 0;
+	if (p->msg[0])
+		return mlops__error(p->err, "%s", p->msg);
+	return mlops__error(p->err, "object store: storing a chunk failed with %s", mlops_error_name(p->err));
+}
+
+/* Queue a copy of one chunk for the worker; waits for a free slot. */
+static int pipe_push(odb_pipe *p, const char *key, const uint8_t *chunk, size_t n)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->count == PIPE_SLOTS)
+		pthread_cond_wait(&p->done, &p->mu);
+	bool failed = p->err != 0;
+	size_t idx = (p->head + p->count) % PIPE_SLOTS;
+	pthread_mutex_unlock(&p->mu);
+	if (failed)
+		return 0; /* reported by pipe_wait; nothing more is stored */
+	/* The worker does not look at slot idx until count covers it. */
+	pipe_slot *s = &p->slots[idx];
+	memcpy(s->room + ODB_HEADER_SIZE, chunk, n);
+	s->n = n;
+	memcpy(s->key, key, MLOPS_OID_BUFSIZE);
+	pthread_mutex_lock(&p->mu);
+	p->count++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Wait until every queued chunk is stored (or dropped after a failure); returns the worker's failure. */
+static int pipe_wait(odb_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->count)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return pipe_error(p);
+}
+
+static void pipe_stop(odb_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->mu);
+	pipe_free(p);
+}
 
 int mlops__odb_writer_new(mlops_odb_writer **out, mlops_odb *odb)
 {
@@ -51,14 +205,27 @@ int mlops__odb_writer_new(mlops_odb_writer **out, mlops_odb *odb)
 	return 0;
 }
 
-/* Cut and store chunks from the buffer; with !end, only while a full MAX window is available. */
+/* One chunk: stored here, or hashed here and queued for the worker. */
+static int writer_chunk(mlops_odb_writer *w, const uint8_t *chunk, size_t n)
+{
+	if (!w->pipe)
+		return mlops__odb_builder_add(w->odb, &w->bld, chunk, n);
+	mlops_oid id;
+	char hex[MLOPS_OID_BUFSIZE];
+	mlops__hash128(&id, chunk, n);
+	mlops__oid_to_hex(hex, &id);
+	int rc = mlops__odb_builder_record(&w->bld, &id, n);
+	return rc ? rc : pipe_push(w->pipe, hex, chunk, n);
+}
+
+/* Cut chunks from the buffer and store or queue them; with !end, only while a full MAX window is available. */
 static int writer_drain(mlops_odb_writer *w, bool end)
 {
 	size_t off = 0;
 	int rc = 0;
 	while (off < w->len && (end || w->len - off >= MLOPS_CDC_MAX)) {
 		size_t c = mlops__cdc_cut(w->buf + off, w->len - off);
-		rc = mlops__odb_builder_add(w->odb, &w->bld, w->buf + off, c);
+		rc = writer_chunk(w, w->buf + off, c);
 		if (rc)
 			break;
 		off += c;
@@ -79,22 +246,34 @@ int mlops__odb_writer_write(mlops_odb_writer *w, const void *data, size_t n)
 		return mlops__error(MLOPS_EINVAL, "object writer already finished");
 	if (!data && n)
 		return mlops__error(MLOPS_EINVAL, "object writer: write of %zu bytes from NULL", n);
-	mlops__hasher_update(w->hasher, data, n);
-	w->total += n;
 	const uint8_t *p = data;
-	while (n) {
-		size_t k = WRITER_BUF - w->len < n ? WRITER_BUF - w->len : n;
+	size_t left = n;
+	int rc = 0;
+	while (left) {
+		size_t k = WRITER_BUF - w->len < left ? WRITER_BUF - w->len : left;
 		memcpy(w->buf + w->len, p, k);
 		w->len += k;
 		p += k;
-		n -= k;
+		left -= k;
 		if (w->len == WRITER_BUF) {
-			int rc = writer_drain(w, false);
-			if (rc)
-				return w->err = rc;
+			if (!w->pipe && (rc = pipe_start(&w->pipe, w->odb)) != 0)
+				break;
+			if ((rc = writer_drain(w, false)) != 0)
+				break;
 		}
 	}
-	return 0;
+	/* The content hash runs while the worker stores the chunks just queued. */
+	if (!rc)
+		mlops__hasher_update(w->hasher, data, n);
+	w->total += n;
+	if (w->pipe) {
+		int wrc = pipe_wait(w->pipe);
+		if (!rc)
+			rc = wrc;
+	}
+	if (rc)
+		w->err = rc;
+	return rc;
 }
 
 int mlops__odb_writer_finish(mlops_oid *out, mlops_odb_writer *w)
@@ -113,6 +292,15 @@ int mlops__odb_writer_finish(mlops_oid *out, mlops_odb_writer *w)
 		rc = mlops__odb_store_blob(w->odb, hex, ODB_KIND_DATA, w->buf, w->len);
 	} else {
 		rc = writer_drain(w, true);
+		if (w->pipe) {
+			/* Joined before the manifest is stored: chunks reach the backend first, and from here on the
+			 * caller's thread is the only user of the backend again. */
+			int wrc = pipe_wait(w->pipe);
+			if (!rc)
+				rc = wrc;
+			pipe_stop(w->pipe);
+			w->pipe = NULL;
+		}
 		if (!rc)
 			rc = mlops__odb_builder_finish(w->odb, &w->bld, &id);
 	}
@@ -136,6 +324,8 @@ void mlops__odb_writer_free(mlops_odb_writer *w)
 {
 	if (!w)
 		return;
+	if (w->pipe)
+		pipe_stop(w->pipe);
 	mlops__hasher_free(w->hasher);
 	free(w->buf);
 	mlops__odb_builder_free(&w->bld);

@@ -729,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_faults_put),
 		cmocka_unit_test(test_faults_get),
 		cmocka_unit_test(test_short_write_detected),
+		cmocka_unit_test(test_writer_thread_fault),
+		cmocka_unit_test(test_writer_interleaved),
 	};
 	return cmocka_run_group_tests_name("odb", tests, NULL, NULL);
 }
