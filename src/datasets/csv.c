@@ -8,7 +8,8 @@
  *  - lines with no bytes at all are skipped (pandas' skip_blank_lines), also in one-column files;
  *  - every record must have as many fields as the header (or the first record without header).
  * Errors are MLOPS_EPARSE with the 1-based line number; a field is limited to max_field_bytes and a record to
- * four times that, so memory stays bounded whatever the input.
+ * four times that, so memory stays bounded whatever the input. Fields are not copied: they are terminated and
+ * unescaped inside the input buffer (see end_field).
  */
 #include <string.h>
 
@@ -26,24 +27,52 @@ static inline uint64_t has_zero(uint64_t v)
 	return (v - ONES) & ~v & (ONES * 0x80);
 }
 
-/* Inlined: called once or twice per field. */
-static inline __attribute__((always_inline)) int append(tr_reader *r, const char *p, size_t n, size_t fstart,
-                                                       size_t nf)
+/* Make in[pos, len) non-empty unless the input is at its end, keeping the bytes of the current record
+ * in[base, len) in the buffer: they move to its front (*shift gets how far) or, for a record longer than the
+ * buffer, the buffer grows (up to four times max_field_bytes). One spare byte always stays free so that the
+ * last field of the input can be NUL-terminated in place. */
+static int csv_fill(tr_reader *r, size_t base, size_t *shift)
 {
-	if (r->row_len - fstart + n > r->o.max_field_bytes)
-		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is longer than %zu bytes",
-		                    (unsigned long long)r->row_line, nf + 1, r->o.max_field_bytes);
-	int rc;
-	if (r->row_len + n + 1 > r->row_cap && (rc = mlops_datasets__tr_row_reserve(r, n)))
-		return rc;
-	memcpy(r->row + r->row_len, p, n);
-	r->row_len += n;
+	*shift = 0;
+	while (r->pos >= r->len && !r->eof) {
+		if (base > 0) {
+			memmove(r->in, r->in + base, r->len - base);
+			r->len -= base;
+			r->pos -= base;
+			*shift += base;
+			base = 0;
+		}
+		if (r->len + 1 >= r->in_cap) {
+			size_t limit = r->o.max_field_bytes * 4 + 2;
+			if (r->in_cap >= limit)
+				return mlops__error(MLOPS_EPARSE, "line %llu: record longer than %zu bytes",
+				                    (unsigned long long)r->row_line, limit - 2);
+			size_t cap = r->in_cap * 2 < limit ? r->in_cap * 2 : limit;
+			char *p = mlops__realloc(r->in, cap);
+			if (!p)
+				return MLOPS_ENOMEM;
+			r->in = p;
+			r->in_cap = cap;
+		}
+		size_t room = r->in_cap - 1 - r->len, n = 0;
+		int rc = r->read(&n, r->in + r->len, room, r->payload);
+		if (rc)
+			return rc;
+		if (n > room)
+			return mlops__error(MLOPS_EINVAL, "tabular input: the byte source returned %zu bytes for a "
+			                    "buffer of %zu", n, room);
+		if (!n)
+			r->eof = true;
+		r->len += n;
+	}
 	return 0;
 }
 
-/* check: the field may hold non-ASCII bytes (the unquoted scan knows when it does not) */
-static inline __attribute__((always_inline)) int end_field(tr_reader *r, size_t *nf, size_t fstart, bool null,
-                                                          bool check)
+/* Fields live in the input buffer itself: an unquoted field is NUL-terminated over the delimiter or line break
+ * that ends it, a quoted field is unescaped in place (a doubled quote shrinks it) and terminated after its last
+ * byte. off[] holds offsets into the buffer, shifted when csv_fill() moves the record. */
+static inline __attribute__((always_inline)) int end_field(tr_reader *r, size_t *nf, size_t fstart, size_t n,
+                                                          bool null, bool check)
 {
 	size_t i = *nf;
 	if (r->ncols && i >= r->ncols)
@@ -52,38 +81,55 @@ static inline __attribute__((always_inline)) int end_field(tr_reader *r, size_t 
 	int rc;
 	if (i >= r->cells_cap && (rc = mlops_datasets__tr_cells_reserve(r, i + 1)))
 		return rc;
-	if (r->row_len + 1 > r->row_cap && (rc = mlops_datasets__tr_row_reserve(r, 0)))
-		return rc;
-	size_t n = r->row_len - fstart;
-	if (check && !tr_ascii(r->row + fstart, n) && !mlops__utf8_valid(r->row + fstart, n))
+	if (n > r->o.max_field_bytes)
+		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is longer than %zu bytes",
+		                    (unsigned long long)r->row_line, i + 1, r->o.max_field_bytes);
+	if (check && !tr_ascii(r->in + fstart, n) && !mlops__utf8_valid(r->in + fstart, n))
 		return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is not valid UTF-8",
 		                    (unsigned long long)r->row_line, i + 1);
 	r->off[i] = null ? SIZE_MAX : fstart;
 	r->cell_n[i] = n;
 	r->cells[i].kind = MLOPS_DATASETS__CELL_TEXT;
-	r->row[r->row_len++] = '\0';
+	if (!null)
+		r->in[fstart + n] = '\0';
 	*nf = i + 1;
 	return 0;
 }
 
-/* One record into row/off/cell_n: 1 with *out_n fields, 0 at the end of the input, or an error. */
+static int too_long(tr_reader *r, size_t nf)
+{
+	return mlops__error(MLOPS_EPARSE, "line %llu: field %zu is longer than %zu bytes",
+	                    (unsigned long long)r->row_line, nf + 1, r->o.max_field_bytes);
+}
+
+/* One record: 1 with *out_n fields (offsets in off[], lengths in cell_n[]), 0 at the end of the input, or an
+ * error. */
 static int csv_record(tr_reader *r, size_t *out_n)
 {
 	const char d = r->o.delimiter, q = r->o.quote;
-	size_t nf = 0, fstart = 0;
+	const size_t maxf = r->o.max_field_bytes;
+	size_t nf = 0, fstart = 0, w = 0, base = r->pos;
 	int st = S_START;
 	bool any = false, hi = false;
 	uint64_t qline = 0;
 	const uint64_t md = ONES * (unsigned char)d;
 	int rc;
 
-	r->row_len = 0;
 	r->row_line = r->line;
 	for (;;) {
 		if (r->pos >= r->len) {
-			rc = mlops_datasets__tr_fill(r);
+			size_t shift = 0;
+			rc = csv_fill(r, base, &shift);
 			if (rc)
 				return rc;
+			if (shift) {
+				base -= shift;
+				fstart -= shift;
+				w -= shift;
+				for (size_t i = 0; i < nf; i++)
+					if (r->off[i] != SIZE_MAX)
+						r->off[i] -= shift;
+			}
 			if (r->pos >= r->len) {
 				if (st == S_Q)
 					return mlops__error(MLOPS_EPARSE, "line %llu: unterminated quoted field %zu (the "
@@ -91,7 +137,12 @@ static int csv_record(tr_reader *r, size_t *out_n)
 					                    (unsigned long long)r->line);
 				if (!any)
 					return 0;
-				rc = end_field(r, &nf, fstart, st == S_START, hi);
+				if (st == S_QQ)
+					rc = end_field(r, &nf, fstart, w - fstart, false, true);
+				else if (st == S_START) /* after a delimiter: an empty last field */
+					rc = end_field(r, &nf, r->pos, 0, true, false);
+				else
+					rc = end_field(r, &nf, fstart, r->pos - fstart, false, hi);
 				if (rc)
 					return rc;
 				*out_n = nf;
@@ -102,10 +153,13 @@ static int csv_record(tr_reader *r, size_t *out_n)
 			r->skip_lf = false;
 			if (r->in[r->pos] == '\n') {
 				r->pos++;
+				if (!any)
+					base = r->pos;
 				continue;
 			}
 		}
-		const char *p = r->in + r->pos, *end = r->in + r->len;
+		char *p = r->in + r->pos;
+		const char *end = r->in + r->len;
 		char c = *p;
 		switch (st) {
 		case S_START:
@@ -114,8 +168,8 @@ static int csv_record(tr_reader *r, size_t *out_n)
 				qline = r->line;
 				any = true;
 				hi = true; /* quoted fields are always validated */
-				fstart = r->row_len;
 				r->pos++;
+				fstart = w = r->pos;
 				continue;
 			}
 			if (c == '\n' || c == '\r') {
@@ -124,9 +178,10 @@ static int csv_record(tr_reader *r, size_t *out_n)
 				r->skip_lf = c == '\r';
 				if (!any) {
 					r->row_line = r->line;
+					base = r->pos;
 					continue;
 				}
-				rc = end_field(r, &nf, r->row_len, true, false);
+				rc = end_field(r, &nf, r->pos - 1, 0, true, false);
 				if (rc)
 					return rc;
 				*out_n = nf;
@@ -134,9 +189,9 @@ static int csv_record(tr_reader *r, size_t *out_n)
 			}
 			any = true;
 			hi = false;
-			fstart = r->row_len;
+			fstart = r->pos;
 			if (c == d) {
-				rc = end_field(r, &nf, fstart, true, false);
+				rc = end_field(r, &nf, fstart, 0, true, false);
 				if (rc)
 					return rc;
 				r->pos++;
@@ -150,10 +205,10 @@ static int csv_record(tr_reader *r, size_t *out_n)
 			const char *s = p;
 			for (;;) {
 				while (s + 8 <= end) {
-					uint64_t w;
-					memcpy(&w, s, 8);
-					uint64_t m = has_zero(w ^ md) | has_zero(w ^ (ONES * '\n')) | has_zero(w ^ (ONES * '\r')) |
-					             (w & (ONES * 0x80));
+					uint64_t x;
+					memcpy(&x, s, 8);
+					uint64_t m = has_zero(x ^ md) | has_zero(x ^ (ONES * '\n')) | has_zero(x ^ (ONES * '\r')) |
+					             (x & (ONES * 0x80));
 					if (m) {
 						s += __builtin_ctzll(m) >> 3;
 						break;
@@ -169,17 +224,14 @@ static int csv_record(tr_reader *r, size_t *out_n)
 				}
 				break;
 			}
-			if (s > p) {
-				rc = append(r, p, (size_t)(s - p), fstart, nf);
-				if (rc)
-					return rc;
-			}
-			r->pos += (size_t)(s - p);
+			r->pos = (size_t)(s - r->in);
+			if (r->pos - fstart > maxf)
+				return too_long(r, nf);
 			if (s == end)
 				continue;
 			c = *s;
 			r->pos++;
-			rc = end_field(r, &nf, fstart, false, hi);
+			rc = end_field(r, &nf, fstart, r->pos - 1 - fstart, false, hi);
 			if (rc)
 				return rc;
 			st = S_START;
@@ -197,13 +249,14 @@ static int csv_record(tr_reader *r, size_t *out_n)
 				lines += *s == '\n';
 				s++;
 			}
-			if (s > p) {
-				rc = append(r, p, (size_t)(s - p), fstart, nf);
-				if (rc)
-					return rc;
-			}
+			size_t k = (size_t)(s - p);
+			if (w != r->pos && k)
+				memmove(r->in + w, p, k);
+			w += k;
 			r->line += lines;
-			r->pos += (size_t)(s - p);
+			r->pos += k;
+			if (w - fstart > maxf)
+				return too_long(r, nf);
 			if (s < end) {
 				r->pos++;
 				st = S_QQ;
@@ -212,16 +265,14 @@ static int csv_record(tr_reader *r, size_t *out_n)
 		}
 		default: /* S_QQ: a quote inside a quoted field, either doubled or closing */
 			if (c == q) {
-				rc = append(r, p, 1, fstart, nf);
-				if (rc)
-					return rc;
+				r->in[w++] = q;
 				r->pos++;
 				st = S_Q;
 				continue;
 			}
 			if (c == d || c == '\n' || c == '\r') {
 				r->pos++;
-				rc = end_field(r, &nf, fstart, false, true);
+				rc = end_field(r, &nf, fstart, w - fstart, false, true);
 				if (rc)
 					return rc;
 				st = S_START;
@@ -234,6 +285,21 @@ static int csv_record(tr_reader *r, size_t *out_n)
 			}
 			return mlops__error(MLOPS_EPARSE, "line %llu: unexpected character after the closing quote of "
 			                    "field %zu", (unsigned long long)r->line, nf + 1);
+		}
+	}
+}
+
+static void csv_cells(tr_reader *r, size_t nf)
+{
+	for (size_t i = 0; i < nf; i++) {
+		mlops_datasets__cell *c = &r->cells[i];
+		if (r->off[i] == SIZE_MAX) {
+			c->s = "";
+			c->n = 0;
+			c->kind = MLOPS_DATASETS__CELL_NULL;
+		} else {
+			c->s = r->in + r->off[i];
+			c->n = r->cell_n[i];
 		}
 	}
 }
@@ -251,7 +317,7 @@ int mlops_datasets__csv_header(tr_reader *r)
 	for (size_t i = 0; i < nf; i++) {
 		if (r->o.has_header) {
 			size_t n = r->off[i] == SIZE_MAX ? 0 : r->cell_n[i];
-			rc = mlops_datasets__tr_add_column(r, n ? r->row + r->off[i] : "", n);
+			rc = mlops_datasets__tr_add_column(r, n ? r->in + r->off[i] : "", n);
 		} else {
 			rc = mlops_datasets__tr_add_column(r, "", 0);
 		}
@@ -260,7 +326,7 @@ int mlops_datasets__csv_header(tr_reader *r)
 	}
 	if (!r->o.has_header) {
 		r->pending = true;
-		mlops_datasets__tr_finish_row(r, nf);
+		csv_cells(r, nf);
 	}
 	return 0;
 }
@@ -282,6 +348,6 @@ int mlops_datasets__csv_next(tr_reader *r)
 	if (nf != r->ncols)
 		return mlops__error(MLOPS_EPARSE, "line %llu: %zu fields, expected %zu as in the header",
 		                    (unsigned long long)r->row_line, nf, r->ncols);
-	mlops_datasets__tr_finish_row(r, nf);
+	csv_cells(r, nf);
 	return 0;
 }

@@ -279,9 +279,10 @@ int mlops_datasets__reader_open(mlops_datasets__reader **out, const mlops_datase
 	r->line = 1;
 	r->row_line = 1;
 	int rc = MLOPS_ENOMEM;
-	r->in = mlops__malloc(TR_INBUF);
+	r->in = mlops__malloc(TR_INBUF + 1);
 	if (!r->in)
 		goto fail;
+	r->in_cap = TR_INBUF + 1;
 	/* A UTF-8 byte order mark may precede the first record; read until 3 bytes are there to see it. */
 	while (!r->eof && r->len < 3) {
 		size_t n = 0;

@@ -17,6 +17,7 @@ struct mlops_datasets__reader {
 	/* input window: bytes in[pos, len) not yet consumed */
 	char *in;
 	size_t len, pos;
+	size_t in_cap;       /* bytes allocated for in (CSV records longer than the buffer grow it) */
 	bool eof;
 	bool skip_lf;        /* the last record ended on '\r': a '\n' right after belongs to it */
 	uint64_t line;       /* 1-based line of in[pos] */

@@ -188,6 +188,29 @@ static void test_csv_malformed(void **state)
 	char *got = NULL;
 	assert_int_equal(dump_rows(&got, "a,b\n1,2\n12345678,x\n123456789,y\n", 31, &o, 4), MLOPS_EPARSE);
 	assert_non_null(strstr(mlops_error_last()->message, "line 4: field 1 is longer than 8 bytes"));
+	/* a field of exactly the limit, then an empty last field at the end of the input */
+	th_ok(dump_rows(&got, "a,b\n12345678,", 13, &o, 3));
+	assert_string_equal(got, "a|b\n12345678|<null>\n");
+	free(got);
+	/* records longer than the 1 MiB input buffer are kept whole (the buffer grows) */
+	size_t bigf = (3u << 20) / 2;
+	char *two = malloc(2 * bigf + 16);
+	assert_non_null(two);
+	memcpy(two, "a,b\n", 4);
+	memset(two + 4, 'x', bigf);
+	two[4 + bigf] = ',';
+	two[5 + bigf] = '"';
+	memset(two + 6 + bigf, 'y', bigf);
+	memcpy(two + 6 + 2 * bigf, "\"\n", 2);
+	mlops_datasets__mem_src mb = { two, 2 * bigf + 8, 0 };
+	char *st2 = NULL;
+	th_ok(mlops_datasets__profile(NULL, &st2, NULL, C, mlops_datasets__read_mem, &mb));
+	char *mx = jstr(st2, "$.columns.b.max");
+	assert_int_equal(strlen(mx), bigf);
+	assert_true(mx[0] == 'y' && mx[bigf - 1] == 'y');
+	free(mx);
+	free(st2);
+	free(two);
 }
 
 static void test_jsonl_reader(void **state)
