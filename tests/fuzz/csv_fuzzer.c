@@ -39,7 +39,8 @@ static const char expectations[] =
 	"{\"type\":\"between\",\"column\":\"b\",\"min\":0,\"max\":100,\"mostly\":0.5},"
 	"{\"type\":\"in_set\",\"column\":\"c\",\"values\":[\"x\",1,true]},{\"type\":\"unique\",\"column\":\"a\"},"
 	"{\"type\":\"regex\",\"column\":\"c\",\"pattern\":\"^[a-z]+@?$\"},{\"type\":\"row_count\",\"max\":1000},"
-	"{\"type\":\"max_null_share\",\"column\":\"b\",\"value\":0.5},{\"type\":\"column\",\"column\":\"b\",\"dtype\":\"float\"},"
+	"{\"type\":\"max_null_share\",\"column\":\"b\",\"value\":0.5},"
+	"{\"type\":\"column\",\"column\":\"b\",\"dtype\":\"float\"},"
 	"{\"type\":\"between\",\"column\":\"t\",\"min\":\"2000-01-01\"}]}";
 static const char schema[] =
 	"{\"columns\":[{\"name\":\"a\",\"type\":\"int\",\"nullable\":false},{\"name\":\"b\",\"type\":\"float\"}]}";

@@ -92,7 +92,8 @@ static void test_validate_expectations(void **state)
 	                          "[{\"type\":\"between\",\"column\":\"age\",\"min\":0,\"max\":130,\"meta\":{\"k\":1}},"
 	                          "{\"type\":\"max_null_share\",\"column\":\"x\",\"value\":0.1},"
 	                          "{\"type\":\"column\",\"column\":\"x\",\"dtype\":\"float\"},"
-	                          "{\"type\":\"row_count\",\"max\":5},{\"type\":\"in_set\",\"column\":\"nope\",\"values\":[1]}]",
+	                          "{\"type\":\"row_count\",\"max\":5},"
+	                          "{\"type\":\"in_set\",\"column\":\"nope\",\"values\":[1]}]",
 	                          NULL);
 	assert_false(ok);
 	assert_true(fabs(jnum(rep, "$.results[0].unexpected_percent") - 200.0 / 9.0) < 1e-9);
@@ -111,7 +112,8 @@ static void test_validate_schema(void **state)
 	bool ok = true;
 	char *rep = validate_text(&ok, vdata, MLOPS_DATASETS__FMT_CSV, NULL,
 	                          "{\"columns\":[{\"name\":\"id\",\"type\":\"int\",\"nullable\":false},"
-	                          "{\"name\":\"age\",\"type\":\"int\",\"nullable\":true},{\"name\":\"c\",\"type\":\"bool\"}]}");
+	                          "{\"name\":\"age\",\"type\":\"int\",\"nullable\":true},"
+	                          "{\"name\":\"c\",\"type\":\"bool\"}]}");
 	assert_false(ok);
 	/* column id, not_null id, column age, column c, schema_columns */
 	assert_jstr(rep, "$.results[0].expectation.type", "column");
@@ -154,7 +156,8 @@ static void test_validate_more(void **state)
 		mlops__buf_printf(&b, "%d,2024-01-%02d\n", i % 2 ? 7 : i, 1 + i % 28);
 	char *rep = validate_text(&ok, b.data, MLOPS_DATASETS__FMT_CSV,
 	                          "{\"expectations\":[{\"type\":\"unique\",\"column\":\"k\"},"
-	                          "{\"type\":\"between\",\"column\":\"t\",\"min\":\"2024-01-01\",\"max\":\"2024-01-10T00:00:00Z\"}]}",
+	                          "{\"type\":\"between\",\"column\":\"t\",\"min\":\"2024-01-01\","
+	                          "\"max\":\"2024-01-10T00:00:00Z\"}]}",
 	                          NULL);
 	assert_false(ok);
 	assert_int_equal((int)jnum(rep, "$.results[0].unexpected_count"), 50);
