@@ -83,7 +83,7 @@ int mlops_datasets__tr_fill(tr_reader *r)
 
 int mlops_datasets__tr_row_reserve(tr_reader *r, size_t n)
 {
-	size_t limit = r->o.fmt == MLOPS_DATASETS__FMT_CSV ? r->o.max_field_bytes * 4 : r->o.max_field_bytes * 2;
+	size_t limit = r->o.max_field_bytes * 2; /* JSON Lines: the values of one line of at most max_field_bytes */
 	if (r->row_len + n + 1 <= r->row_cap)
 		return 0;
 	if (r->row_len + n > limit)

@@ -26,10 +26,10 @@ struct mlops_datasets__reader {
 	bool pending;        /* CSV without header: the first record was read to count the columns */
 	unsigned char unq_stop[256]; /* CSV: bytes that end an unquoted run (delimiter, CR, LF) */
 
-	/* row assembly: cell bytes, each followed by a NUL; offsets until the row is complete */
+	/* JSON Lines row assembly: decoded values, each followed by a NUL (CSV fields stay in `in`, see csv.c) */
 	char *row;
 	size_t row_len, row_cap;
-	size_t *off;         /* per cell: offset into row, or SIZE_MAX for null */
+	size_t *off;         /* per cell: offset into row (JSON Lines) or into in (CSV), SIZE_MAX for null */
 	size_t *cell_n;
 	mlops_datasets__cell *cells;
 	size_t cells_cap;    /* capacity of off, cell_n, cells, stamp, names */
