@@ -41,14 +41,18 @@ mkdir -p "$repo"
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.1f}' if b else 'inf')" "$1" "$2"; }
-bytes_of() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{ t += $1 } END { printf "%d\n", t }'; }
+bytes_of() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
 mb() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 1e6:.2f}')" "$1"; }
 # timed CMD...: prints the wall seconds; the CPU seconds (user + system, children included) go to $work/cpu.
+# Wall time from the nanosecond clock (time(1) rounds to 10 ms).
 timed() {
+	local t0 t1
+	t0=$(now)
 	/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null
-	read -r wall user sys <"$work/time"
-	python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.3f}')" "$user" "$sys" >"$work/cpu"
-	echo "$wall"
+	t1=$(now)
+	read -r _ user sys <"$work/time"
+	python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$user" "$sys" >"$work/cpu"
+	elapsed "$t0" "$t1"
 }
 cpu() { cat "$work/cpu"; }
 
