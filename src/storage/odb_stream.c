@@ -27,9 +27,11 @@
  * stores the chunks while the caller's thread cuts and hashes the next ones. The worker is the only thread that
  * touches the odb and its backend while it has work, and every writer call waits until the worker is idle before it
  * returns: between calls the backend is used by the caller alone, as a store handle requires (the caller may use the
- * same store, or a second writer, between two writes). Memory is bounded by PIPE_SLOTS chunk buffers.
+ * same store, or a second writer, between two writes). Memory is bounded by PIPE_SLOTS chunk buffers (4 MiB).
+ * Each side wakes the other only when that one sleeps, and a caller waiting for room sleeps until half the slots
+ * are free: a wake-up per chunk costs two context switches, more than storing a small chunk on a busy machine.
  */
-#define PIPE_SLOTS 8
+#define PIPE_SLOTS 16
 
 typedef struct pipe_slot {
 	uint8_t *room;                 /* ODB_HEADER_SIZE bytes of header room, then the chunk */
@@ -45,6 +47,9 @@ typedef struct odb_pipe {
 	pthread_cond_t done;           /* to the caller: a slot was stored */
 	pipe_slot slots[PIPE_SLOTS];
 	size_t head, count;            /* queued slots [head, head + count), the one being stored included */
+	size_t wake_at;                /* the caller sleeps until count <= wake_at */
+	bool caller_waits;
+	bool worker_waits;
 	bool stop;
 	int err;                       /* first failure of the worker; later slots are dropped unstored */
 	char msg[1024];                /* its thread-local error message, carried to the caller's thread */
@@ -67,8 +72,11 @@ static void *pipe_main(void *arg)
 	odb_pipe *p = arg;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->count && !p->stop)
+		while (!p->count && !p->stop) {
+			p->worker_waits = true;
 			pthread_cond_wait(&p->work, &p->mu);
+			p->worker_waits = false;
+		}
 		if (!p->count)
 			break;
 		pipe_slot *s = &p->slots[p->head];
@@ -83,7 +91,8 @@ static void *pipe_main(void *arg)
 		}
 		p->head = (p->head + 1) % PIPE_SLOTS;
 		p->count--;
-		pthread_cond_signal(&p->done);
+		if (p->caller_waits && p->count <= p->wake_at)
+			pthread_cond_signal(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -143,8 +152,13 @@ static int pipe_error(odb_pipe *p)
 static int pipe_push(odb_pipe *p, const char *key, const uint8_t *chunk, size_t n)
 {
 	pthread_mutex_lock(&p->mu);
-	while (p->count == PIPE_SLOTS)
-		pthread_cond_wait(&p->done, &p->mu);
+	if (p->count == PIPE_SLOTS) {
+		p->wake_at = PIPE_SLOTS / 2;
+		p->caller_waits = true;
+		while (p->count > p->wake_at)
+			pthread_cond_wait(&p->done, &p->mu);
+		p->caller_waits = false;
+	}
 	bool failed = p->err != 0;
 	size_t idx = (p->head + p->count) % PIPE_SLOTS;
 	pthread_mutex_unlock(&p->mu);
@@ -157,7 +171,8 @@ static int pipe_push(odb_pipe *p, const char *key, const uint8_t *chunk, size_t 
 	memcpy(s->key, key, MLOPS_OID_BUFSIZE);
 	pthread_mutex_lock(&p->mu);
 	p->count++;
-	pthread_cond_signal(&p->work);
+	if (p->worker_waits)
+		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -166,8 +181,11 @@ static int pipe_push(odb_pipe *p, const char *key, const uint8_t *chunk, size_t 
 static int pipe_wait(odb_pipe *p)
 {
 	pthread_mutex_lock(&p->mu);
+	p->wake_at = 0;
+	p->caller_waits = true;
 	while (p->count)
 		pthread_cond_wait(&p->done, &p->mu);
+	p->caller_waits = false;
 	pthread_mutex_unlock(&p->mu);
 	return pipe_error(p);
 }
