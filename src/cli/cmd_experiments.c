@@ -2,26 +2,11 @@
  * 'mlops experiments': list, create, rename, delete and restore experiments (public API only).
  */
 #include "cli.h"
+#include "cmd_runs.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* An experiment argument is an id ("0", "12") or, when it is not a number, a name. Writes the id into out. */
-static int resolve(char out[MLOPS_EXPERIMENT_ID_BUFSIZE], mlops_store *store, const char *arg)
-{
-	int64_t n;
-	if (cli_parse_int64(&n, arg) && n >= 0) {
-		snprintf(out, MLOPS_EXPERIMENT_ID_BUFSIZE, "%lld", (long long)n);
-		return 0;
-	}
-	mlops_experiment_info *e;
-	if (mlops_experiment_get_by_name(&e, store, arg) < 0)
-		return -1;
-	snprintf(out, MLOPS_EXPERIMENT_ID_BUFSIZE, "%s", e->experiment_id);
-	mlops_experiment_info_free(e);
-	return 0;
-}
 
 static void json_experiment(cli_json *j, const mlops_experiment_info *e)
 {
@@ -51,7 +36,7 @@ static void json_experiment(cli_json *j, const mlops_experiment_info *e)
 /* ---- list ---- */
 
 static const char list_usage[] =
-	"Usage: mlops [--store DIR] experiments list [--all | --deleted] [--name-like PATTERN]\n"
+	"Usage: mlops [--store DIR] experiments list [--all | --deleted] [--name-like PATTERN] [--json]\n"
 	"\n"
 	"List experiments (active ones by default) in id order.\n"
 	"\n"
@@ -59,6 +44,7 @@ static const char list_usage[] =
 	"  --all               active and deleted experiments\n"
 	"  --deleted           deleted experiments only\n"
 	"  --name-like PATTERN SQL LIKE pattern on the name, case-sensitive ('%' any text, '_' one character)\n"
+	"  --json              JSON output (as 'mlops --json experiments list')\n"
 	"\n"
 	"With --json: an array of {\"experiment_id\", \"name\", \"artifact_location\", \"lifecycle_stage\",\n"
 	"\"creation_time\", \"last_update_time\", \"tags\"}.\n";
@@ -69,6 +55,7 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 		{"all", no_argument, NULL, 'a'},
 		{"deleted", no_argument, NULL, 'd'},
 		{"name-like", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -81,6 +68,7 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 		case 'a': lo.view = MLOPS_VIEW_ALL; break;
 		case 'd': lo.view = MLOPS_VIEW_DELETED_ONLY; break;
 		case 'n': lo.name_like = optarg; break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(list_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("experiments list", c, argv);
 		}
@@ -108,18 +96,20 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 		else
 			printf("%-6s %-8s %s\n", e->experiment_id, e->deleted ? "deleted" : "active", e->name);
 	}
+	cli_saved_error err;
+	cli_error_save(&err);
 	mlops_experiment_iter_free(it);
 	if (ctx->json) {
 		cli_json_end_array(&j);
 		cli_json_end(&j);
 	}
-	return rc == MLOPS_ITEROVER ? CLI_OK : cli_fail("experiments list");
+	return rc == MLOPS_ITEROVER ? CLI_OK : cli_error_fail(&err, "experiments list");
 }
 
 /* ---- create ---- */
 
 static const char create_usage[] =
-	"Usage: mlops [--store DIR] experiments create [--artifact-location URI] NAME\n"
+	"Usage: mlops [--store DIR] experiments create [--artifact-location URI] [--json] NAME\n"
 	"\n"
 	"Create an experiment and print its id. Names are unique (deleted experiments keep theirs).\n"
 	"Fails with MLOPS_EEXISTS (exit 1) when the name is taken.\n"
@@ -147,6 +137,7 @@ static int create_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"artifact-location", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -157,6 +148,7 @@ static int create_run(cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': loc = optarg; break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(create_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("experiments create", c, argv);
 		}
@@ -178,26 +170,30 @@ static int create_run(cli_ctx *ctx, int argc, char **argv)
 /* ---- rename, delete, restore ---- */
 
 static const char rename_usage[] =
-	"Usage: mlops [--store DIR] experiments rename EXPERIMENT NEW_NAME\n"
+	"Usage: mlops [--store DIR] experiments rename [--json] EXPERIMENT NEW_NAME\n"
 	"\n"
-	"Rename an experiment (EXPERIMENT is an id or a name). Fails with MLOPS_EEXISTS when NEW_NAME is taken.\n"
+	"Rename an experiment (EXPERIMENT is an id or a name; an all-digits one is tried as an id first, then as a\n"
+	"name). Fails with MLOPS_EEXISTS when NEW_NAME is taken.\n"
 	"With --json: the experiment as in 'experiments list'.\n";
 
 static const char delete_usage[] =
-	"Usage: mlops [--store DIR] experiments delete EXPERIMENT\n"
+	"Usage: mlops [--store DIR] experiments delete [--json] EXPERIMENT\n"
 	"\n"
-	"Soft-delete an experiment (an id or a name) and hide its runs; 'experiments restore' brings both back.\n"
+	"Soft-delete an experiment (an id or a name; an all-digits one is tried as an id first, then as a name) and\n"
+	"hide its runs; 'experiments restore' brings both back.\n"
 	"The Default experiment (0) cannot be deleted. With --json: the experiment as in 'experiments list'.\n";
 
 static const char restore_usage[] =
-	"Usage: mlops [--store DIR] experiments restore EXPERIMENT\n"
+	"Usage: mlops [--store DIR] experiments restore [--json] EXPERIMENT\n"
 	"\n"
-	"Restore a deleted experiment (an id or a name) and the runs its deletion hid.\n"
+	"Restore a deleted experiment (an id or a name; an all-digits one is tried as an id first, then as a name)\n"
+	"and the runs its deletion hid.\n"
 	"With --json: the experiment as in 'experiments list'.\n";
 
-static int operands(const char *cmd, const char *usage, int n, int argc, char **argv)
+static int operands(cli_ctx *ctx, const char *cmd, const char *usage, int n, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -205,6 +201,10 @@ static int operands(const char *cmd, const char *usage, int n, int argc, char **
 
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c == 'j') {
+			ctx->json = true;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return CLI_OK;
@@ -220,29 +220,31 @@ static int operands(const char *cmd, const char *usage, int n, int argc, char **
 
 static int rename_run(cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = operands("experiments rename", rename_usage, 2, argc, argv);
+	int rc = operands(ctx, "experiments rename", rename_usage, 2, argc, argv);
 	if (rc >= 0)
 		return rc;
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
 	char id[MLOPS_EXPERIMENT_ID_BUFSIZE];
-	if (resolve(id, store, argv[optind]) < 0 || mlops_experiment_rename(store, id, argv[optind + 1]) < 0)
+	if (cli_runs_experiment(id, store, "experiments rename", argv[optind]) != CLI_OK)
+		return CLI_FAIL;
+	if (mlops_experiment_rename(store, id, argv[optind + 1]) < 0)
 		return cli_fail("experiments rename");
 	return print_experiment(ctx, store, id, "renamed");
 }
 
 static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool del, int argc, char **argv)
 {
-	int rc = operands(cmd, usage, 1, argc, argv);
+	int rc = operands(ctx, cmd, usage, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
 	char id[MLOPS_EXPERIMENT_ID_BUFSIZE];
-	if (resolve(id, store, argv[optind]) < 0)
-		return cli_fail(cmd);
+	if (cli_runs_experiment(id, store, cmd, argv[optind]) != CLI_OK)
+		return CLI_FAIL;
 	if ((del ? mlops_experiment_delete(store, id) : mlops_experiment_restore(store, id)) < 0)
 		return cli_fail(cmd);
 	return print_experiment(ctx, store, id, del ? "deleted" : "restored");

@@ -54,9 +54,11 @@ void cli_runs_json_info(cli_json *j, const mlops_run_info *r)
 	cli_json_end_object(j);
 }
 
-static int help_only(const char *cmd, const char *usage, int min, int max, int argc, char **argv)
+/* Parse a sub-command whose only options are --json and --help; leaves min..max operands at argv[optind...]. */
+static int help_only(cli_ctx *ctx, const char *cmd, const char *usage, int min, int max, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -64,6 +66,10 @@ static int help_only(const char *cmd, const char *usage, int min, int max, int a
 
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c == 'j') {
+			ctx->json = true;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return CLI_OK;
@@ -80,15 +86,17 @@ static int help_only(const char *cmd, const char *usage, int min, int max, int a
 /* ---- list ---- */
 
 static const char list_usage[] =
-	"Usage: mlops [--store DIR] runs list [--experiment ID]... [--all | --deleted] [--limit N]\n"
+	"Usage: mlops [--store DIR] runs list [--experiment EXP]... [--all | --deleted] [--limit N] [--json]\n"
 	"\n"
 	"List runs, newest first. Filters and ordering on params and metrics: 'mlops runs search'.\n"
 	"\n"
 	"Options:\n"
-	"  --experiment ID   only runs of this experiment (repeatable; default: all experiments)\n"
+	"  --experiment EXP  only runs of this experiment, an id or a name (an all-digits EXP is tried as an id\n"
+	"                    first, then as a name); repeatable; default: all experiments\n"
 	"  --all             active and deleted runs\n"
 	"  --deleted         deleted runs only\n"
 	"  --limit N         at most N runs\n"
+	"  --json            JSON output (as 'mlops --json runs list')\n"
 	"\n"
 	"With --json: an array of {\"run_id\", \"run_name\", \"experiment_id\", \"user_id\", \"status\", \"start_time\",\n"
 	"\"end_time\", \"lifecycle_stage\", \"parent_run_id\"} (times in ms since the epoch).\n";
@@ -100,10 +108,12 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 		{"all", no_argument, NULL, 'a'},
 		{"deleted", no_argument, NULL, 'd'},
 		{"limit", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *exps[MAX_EXPERIMENTS];
+	const char *args[MAX_EXPERIMENTS], *exps[MAX_EXPERIMENTS];
+	static char ids[MAX_EXPERIMENTS][MLOPS_EXPERIMENT_ID_BUFSIZE];
 	mlops_run_list_options lo = MLOPS_RUN_LIST_OPTIONS_INIT;
 	int64_t limit;
 	int c;
@@ -114,8 +124,9 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 		case 'e':
 			if (lo.n_experiment_ids == MAX_EXPERIMENTS)
 				return cli_usage("runs list", "at most %d --experiment options", MAX_EXPERIMENTS);
-			exps[lo.n_experiment_ids++] = optarg;
+			args[lo.n_experiment_ids++] = optarg;
 			break;
+		case 'j': ctx->json = true; break;
 		case 'a': lo.view = MLOPS_VIEW_ALL; break;
 		case 'd': lo.view = MLOPS_VIEW_DELETED_ONLY; break;
 		case 'l':
@@ -129,11 +140,16 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("runs list", "unexpected argument '%s'", argv[optind]);
-	if (lo.n_experiment_ids)
-		lo.experiment_ids = exps;
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
+	for (size_t i = 0; i < lo.n_experiment_ids; i++) {
+		if (cli_runs_experiment(ids[i], store, "runs list", args[i]) != CLI_OK)
+			return CLI_FAIL;
+		exps[i] = ids[i];
+	}
+	if (lo.n_experiment_ids)
+		lo.experiment_ids = exps;
 	mlops_run_iter *it;
 	if (mlops_runs_list(&it, store, &lo) < 0)
 		return cli_fail("runs list");
@@ -156,26 +172,39 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 			       start, r->run_name, r->deleted ? " (deleted)" : "");
 		}
 	}
+	cli_saved_error err;
+	cli_error_save(&err);
 	mlops_run_iter_free(it);
 	if (ctx->json) {
 		cli_json_end_array(&j);
 		cli_json_end(&j);
 	}
-	return rc == MLOPS_ITEROVER ? CLI_OK : cli_fail("runs list");
+	return rc == MLOPS_ITEROVER ? CLI_OK : cli_error_fail(&err, "runs list");
 }
 
 /* ---- show ---- */
 
 static const char show_usage[] =
-	"Usage: mlops [--store DIR] runs show RUN_ID\n"
+	"Usage: mlops [--store DIR] runs show [--json] RUN_ID\n"
 	"\n"
 	"Print a run: info, params, metrics (last, min, max, count, steps), tags, artifacts and inputs.\n"
+	"RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
 	"\n"
 	"With --json: {\"info\": {...as in 'runs list'}, \"data\": {\"params\": {k: v}, \"metrics\": {k: {\"last\",\n"
 	"\"step\", \"timestamp\", \"min\", \"max\", \"count\", \"first_step\"}}, \"tags\": {k: v}}, \"artifacts\":\n"
 	"[{\"path\", \"object_id\", \"size\", \"mode\"}], \"inputs\": [{\"kind\", \"id\", \"context\"}]}.\n";
 
-static int show_kv(cli_ctx *ctx, cli_json *j, mlops_runs_kv_iter *it, const char *title)
+/* The first failure of an iteration, kept for the end (later calls may set another error). */
+static void keep_first(int rc, int *first, cli_saved_error *err)
+{
+	if (rc != MLOPS_ITEROVER && *first == MLOPS_ITEROVER) {
+		*first = rc;
+		cli_error_save(err);
+	}
+}
+
+static void show_kv(cli_ctx *ctx, cli_json *j, mlops_runs_kv_iter *it, const char *title, int *first,
+                    cli_saved_error *err)
 {
 	const mlops_runs_kv *kv;
 	int rc;
@@ -193,20 +222,24 @@ static int show_kv(cli_ctx *ctx, cli_json *j, mlops_runs_kv_iter *it, const char
 	}
 	if (ctx->json)
 		cli_json_end_object(j);
+	keep_first(rc, first, err);
 	mlops_runs_kv_iter_free(it);
-	return rc == MLOPS_ITEROVER ? 0 : rc;
 }
 
 static int show_run(cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = help_only("runs show", show_usage, 1, 1, argc, argv);
+	int rc = help_only(ctx, "runs show", show_usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
-	const char *id = argv[optind];
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs show", argv[optind]) != CLI_OK)
+		return CLI_FAIL;
 	mlops_run_info *info;
+	cli_saved_error err;
+	int first = MLOPS_ITEROVER;
 	mlops_runs_kv_iter *params = NULL, *tags = NULL;
 	mlops_metric_iter *metrics = NULL;
 	mlops_artifact_iter *arts = NULL;
@@ -244,7 +277,7 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 		if (info->parent_run_id)
 			printf("  parent %s\n", info->parent_run_id);
 	}
-	rc = show_kv(ctx, &j, params, "params");
+	show_kv(ctx, &j, params, "params", &first, &err);
 	const mlops_metric_summary *m;
 	if (ctx->json) {
 		cli_json_key(&j, "metrics");
@@ -278,12 +311,13 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 			       m->min, m->max, (unsigned long long)m->count);
 		}
 	}
+	keep_first(mrc, &first, &err);
 	mlops_metric_iter_free(metrics);
 	if (ctx->json) {
 		cli_json_end_object(&j);
 		cli_json_key(&j, "tags");
 	}
-	int trc = show_kv(ctx, &j, tags, "tags");
+	show_kv(ctx, &j, tags, "tags", &first, &err);
 	const mlops_artifact_info *a;
 	if (ctx->json) {
 		cli_json_end_object(&j);
@@ -310,6 +344,7 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 			       a->object_id);
 		}
 	}
+	keep_first(arc, &first, &err);
 	mlops_artifact_iter_free(arts);
 	const mlops_run_input *in;
 	if (ctx->json) {
@@ -334,6 +369,7 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 			printf("  %-16s %s%s%s\n", in->kind, in->id, in->context ? "  " : "", in->context ? in->context : "");
 		}
 	}
+	keep_first(irc, &first, &err);
 	mlops_input_iter_free(inputs);
 	if (ctx->json) {
 		cli_json_end_array(&j);
@@ -341,32 +377,34 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 		cli_json_end(&j);
 	}
 	mlops_run_info_free(info);
-	if (rc || trc || mrc != MLOPS_ITEROVER || arc != MLOPS_ITEROVER || irc != MLOPS_ITEROVER)
-		return cli_fail("runs show");
-	return CLI_OK;
+	return first == MLOPS_ITEROVER ? CLI_OK : cli_error_fail(&err, "runs show");
 }
 
 /* ---- delete, restore, purge ---- */
 
 static const char delete_usage[] =
-	"Usage: mlops [--store DIR] runs delete RUN_ID\n"
+	"Usage: mlops [--store DIR] runs delete [--json] RUN_ID\n"
 	"\n"
 	"Soft-delete a run: it leaves the listings and refuses writes; 'runs restore' brings it back and\n"
-	"'runs purge' removes it for good. With --json: {\"run_id\", \"lifecycle_stage\"}.\n";
+	"'runs purge' removes it for good. RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
+	"With --json: {\"run_id\", \"lifecycle_stage\"}.\n";
 
 static const char restore_usage[] =
-	"Usage: mlops [--store DIR] runs restore RUN_ID\n"
+	"Usage: mlops [--store DIR] runs restore [--json] RUN_ID\n"
 	"\n"
-	"Restore a soft-deleted run. With --json: {\"run_id\", \"lifecycle_stage\"}.\n";
+	"Restore a soft-deleted run. RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
+	"With --json: {\"run_id\", \"lifecycle_stage\"}.\n";
 
 static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool del, int argc, char **argv)
 {
-	int rc = help_only(cmd, usage, 1, 1, argc, argv);
+	int rc = help_only(ctx, cmd, usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
-	const char *id = argv[optind];
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
+		return CLI_FAIL;
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, cmd, argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if ((del ? mlops_runs_delete(store, id) : mlops_runs_restore(store, id)) < 0)
 		return cli_fail(cmd);
@@ -397,15 +435,17 @@ static int restore_run(cli_ctx *ctx, int argc, char **argv)
 }
 
 static const char purge_usage[] =
-	"Usage: mlops [--store DIR] runs purge [--older-than SECONDS] [RUN_ID]\n"
+	"Usage: mlops [--store DIR] runs purge [--older-than SECONDS] [--json] [RUN_ID]\n"
 	"\n"
 	"Remove soft-deleted runs for good (all of them, or those deleted more than SECONDS ago, or the one\n"
-	"given). Their artifacts become garbage that 'mlops gc' reclaims. With --json: {\"purged\": N}.\n";
+	"given: a run id or a unique prefix of it, 4 or more hex digits). Their artifacts become garbage that\n"
+	"'mlops gc' reclaims. With --json: {\"purged\": N}.\n";
 
 static int purge_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"older-than", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -419,6 +459,7 @@ static int purge_run(cli_ctx *ctx, int argc, char **argv)
 			if (!cli_parse_int64(&older, optarg) || older < 0 || older > INT64_MAX / 1000)
 				return cli_usage("runs purge", "--older-than needs a number of seconds, not '%s'", optarg);
 			break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(purge_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs purge", c, argv);
 		}
@@ -428,8 +469,11 @@ static int purge_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (optind < argc && cli_runs_run_id(id, store, "runs purge", argv[optind]) != CLI_OK)
+		return CLI_FAIL;
 	uint64_t n = 0;
-	if (mlops_runs_purge(&n, store, optind < argc ? argv[optind] : NULL, older * 1000) < 0)
+	if (mlops_runs_purge(&n, store, optind < argc ? id : NULL, older * 1000) < 0)
 		return cli_fail("runs purge");
 	if (ctx->json) {
 		cli_json j;
@@ -460,13 +504,16 @@ static const char *shortest(double v)
 }
 
 static const char history_usage[] =
-	"Usage: mlops [--store DIR] runs metric-history [--from STEP] [--to STEP] [--max-points N] RUN_ID KEY\n"
+	"Usage: mlops [--store DIR] runs metric-history [--from STEP] [--to STEP] [--max-points N] [--json]\n"
+	"                                               RUN_ID KEY\n"
 	"\n"
 	"Print the points of metric KEY of a run, ordered by step: 'step timestamp_ms value' per line.\n"
+	"RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
 	"\n"
 	"Options:\n"
 	"  --from STEP, --to STEP  only steps in this range (inclusive)\n"
 	"  --max-points N          downsample to at most N points, keeping each bucket's min and max\n"
+	"  --json                  JSON output (as 'mlops --json runs metric-history')\n"
 	"\n"
 	"With --json: {\"run_id\", \"key\", \"points\": [{\"step\", \"timestamp\", \"value\"}]} (NaN and infinities as\n"
 	"the strings \"NaN\", \"Infinity\", \"-Infinity\").\n";
@@ -477,6 +524,7 @@ static int history_run(cli_ctx *ctx, int argc, char **argv)
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{"max-points", required_argument, NULL, 'm'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -502,6 +550,7 @@ static int history_run(cli_ctx *ctx, int argc, char **argv)
 				return cli_usage("runs metric-history", "--max-points needs a number >= 2, not '%s'", optarg);
 			ho.max_points = (size_t)v;
 			break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(history_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs metric-history", c, argv);
 		}
@@ -510,9 +559,12 @@ static int history_run(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage("runs metric-history", argc - optind < 2 ? "missing RUN_ID or KEY"
 		                                                          : "unexpected argument '%s'",
 		                 argv[argc - 1]);
-	const char *id = argv[optind], *key = argv[optind + 1];
+	const char *key = argv[optind + 1];
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
+		return CLI_FAIL;
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs metric-history", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	mlops_metric_history *h;
 	if (mlops_runs_metric_history(&h, store, id, key, &ho) < 0)

@@ -10,10 +10,12 @@
 #include <string.h>
 
 static const char start_usage[] =
-	"Usage: mlops [--store DIR] runs start [--experiment NAME] [--name NAME] [--parent RUN_ID]\n"
-	"                                      [--source NAME] [--git-commit SHA] [--tag KEY=VALUE]...\n"
+	"Usage: mlops [--store DIR] runs start [--experiment EXP] [--name NAME] [--parent RUN_ID]\n"
+	"                                      [--source NAME] [--git-commit SHA] [--tag KEY=VALUE]... [--json]\n"
 	"\n"
-	"Start a run (status RUNNING) and print its id. The experiment is created when missing (default: Default).\n"
+	"Start a run (status RUNNING) and print its id. EXP is an experiment id or name (an all-digits EXP is tried\n"
+	"as an id first, then as a name); a name that is missing is created (default: the Default experiment).\n"
+	"RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
 	"Log into it with 'runs log-param', 'runs log-metric', 'runs set-tag', 'runs log-artifact'; finish it with\n"
 	"'runs end'. With --json: the run as in 'runs list'.\n";
 
@@ -47,19 +49,22 @@ int cli_runs_start_run(cli_ctx *ctx, int argc, char **argv)
 		{"source", required_argument, NULL, 's'},
 		{"git-commit", required_argument, NULL, 'g'},
 		{"tag", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	mlops_run_options o = MLOPS_RUN_OPTIONS_INIT;
 	const char *keys[MAX_TAGS], *values[MAX_TAGS];
 	char *split[MAX_TAGS];
+	const char *exp = NULL;
+	char exp_id[MLOPS_EXPERIMENT_ID_BUFSIZE], parent[MLOPS_RUN_ID_BUFSIZE];
 	size_t n = 0;
 	int c, rc = CLI_OK;
 
 	cli_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'e': o.experiment_name = optarg; break;
+		case 'e': exp = optarg; break;
 		case 'n': o.run_name = optarg; break;
 		case 'p': o.parent_run_id = optarg; break;
 		case 's': o.source_name = optarg; break;
@@ -77,6 +82,7 @@ int cli_runs_start_run(cli_ctx *ctx, int argc, char **argv)
 			values[n++] = eq + 1;
 			break;
 		}
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(start_usage, stdout); goto out;
 		default: rc = cli_bad_option("runs start", c, argv); goto out;
 		}
@@ -100,6 +106,23 @@ int cli_runs_start_run(cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_FAIL;
 		goto out;
 	}
+	if (exp) {
+		/* An existing experiment by id or name, else a new one of that name. */
+		int erc = cli_runs_find_experiment(exp_id, store, exp);
+		if (erc == 0) {
+			o.experiment_id = exp_id;
+		} else if (erc == MLOPS_ENOTFOUND) {
+			o.experiment_name = exp;
+		} else {
+			rc = cli_fail("runs start");
+			goto out;
+		}
+	}
+	if (o.parent_run_id) {
+		if ((rc = cli_runs_run_id(parent, store, "runs start", o.parent_run_id)) != CLI_OK)
+			goto out;
+		o.parent_run_id = parent;
+	}
 	mlops_run *run;
 	if (mlops_run_start(&run, store, &o) < 0) {
 		rc = cli_fail("runs start");
@@ -116,10 +139,11 @@ out:
 }
 
 static const char log_param_usage[] =
-	"Usage: mlops [--store DIR] runs log-param [--overwrite] RUN_ID KEY VALUE\n"
+	"Usage: mlops [--store DIR] runs log-param [--overwrite] [--json] RUN_ID KEY VALUE\n"
 	"\n"
 	"Log a param of a running run. Params are write-once: another value is MLOPS_ECONFLICT (exit 1) unless\n"
-	"--overwrite is given. With --json: {\"run_id\", \"key\", \"value\"}.\n";
+	"--overwrite is given. RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
+	"With --json: {\"run_id\", \"key\", \"value\"}.\n";
 
 static void json_kv(const char *id, const char *key, const char *value)
 {
@@ -140,6 +164,7 @@ int cli_runs_log_param_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"overwrite", no_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -150,6 +175,7 @@ int cli_runs_log_param_run(cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': flags |= MLOPS_PARAM_OVERWRITE; break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(log_param_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs log-param", c, argv);
 		}
@@ -159,7 +185,10 @@ int cli_runs_log_param_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
-	const char *id = argv[optind], *key = argv[optind + 1], *value = argv[optind + 2];
+	const char *key = argv[optind + 1], *value = argv[optind + 2];
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs log-param", argv[optind]) != CLI_OK)
+		return CLI_FAIL;
 	if (mlops_runs_log_param(store, id, key, value, flags) < 0)
 		return cli_fail("runs log-param");
 	if (ctx->json)
@@ -168,16 +197,18 @@ int cli_runs_log_param_run(cli_ctx *ctx, int argc, char **argv)
 }
 
 static const char log_metric_usage[] =
-	"Usage: mlops [--store DIR] runs log-metric [--step N] [--timestamp MS] RUN_ID KEY VALUE\n"
+	"Usage: mlops [--store DIR] runs log-metric [--step N] [--timestamp MS] [--json] RUN_ID KEY VALUE\n"
 	"\n"
 	"Log one metric point of a running run (committed at once; use the C API or the bindings for many points).\n"
-	"VALUE may be a number, nan, inf or -inf. With --json: {\"run_id\", \"key\", \"value\", \"step\"}.\n";
+	"RUN_ID is a run id or a unique prefix of it (4 or more hex digits). VALUE may be a number, nan, inf or\n"
+	"-inf. With --json: {\"run_id\", \"key\", \"value\", \"step\"}.\n";
 
 int cli_runs_log_metric_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"step", required_argument, NULL, 's'},
 		{"timestamp", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -195,19 +226,23 @@ int cli_runs_log_metric_run(cli_ctx *ctx, int argc, char **argv)
 			if (!cli_parse_int64(&ts, optarg))
 				return cli_usage("runs log-metric", "--timestamp needs milliseconds, not '%s'", optarg);
 			break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(log_metric_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs log-metric", c, argv);
 		}
 	}
 	if (argc - optind != 3)
 		return cli_usage("runs log-metric", "expected RUN_ID KEY VALUE");
-	const char *id = argv[optind], *key = argv[optind + 1], *text = argv[optind + 2];
+	const char *key = argv[optind + 1], *text = argv[optind + 2];
 	char *end = NULL;
 	double v = strtod(text, &end);
 	if (end == text || *end != '\0')
 		return cli_usage("runs log-metric", "'%s' is not a number", text);
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
+		return CLI_FAIL;
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs log-metric", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if (mlops_runs_log_metric(store, id, key, v, step, ts) < 0)
 		return cli_fail("runs log-metric");
@@ -230,15 +265,17 @@ int cli_runs_log_metric_run(cli_ctx *ctx, int argc, char **argv)
 }
 
 static const char set_tag_usage[] =
-	"Usage: mlops [--store DIR] runs set-tag [--delete] RUN_ID KEY [VALUE]\n"
+	"Usage: mlops [--store DIR] runs set-tag [--delete] [--json] RUN_ID KEY [VALUE]\n"
 	"\n"
 	"Set a run tag (also on a finished run), or delete it with --delete. The key mlflow.note.content holds\n"
-	"the run's note. With --json: {\"run_id\", \"key\", \"value\"} (value null after --delete).\n";
+	"the run's note. RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
+	"With --json: {\"run_id\", \"key\", \"value\"} (value null after --delete).\n";
 
 int cli_runs_set_tag_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"delete", no_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -249,6 +286,7 @@ int cli_runs_set_tag_run(cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': del = true; break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(set_tag_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs set-tag", c, argv);
 		}
@@ -258,7 +296,10 @@ int cli_runs_set_tag_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
-	const char *id = argv[optind], *key = argv[optind + 1], *value = del ? NULL : argv[optind + 2];
+	const char *key = argv[optind + 1], *value = del ? NULL : argv[optind + 2];
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs set-tag", argv[optind]) != CLI_OK)
+		return CLI_FAIL;
 	if ((del ? mlops_runs_delete_tag(store, id, key) : mlops_runs_set_tag(store, id, key, value)) < 0)
 		return cli_fail("runs set-tag");
 	if (ctx->json)
@@ -267,9 +308,10 @@ int cli_runs_set_tag_run(cli_ctx *ctx, int argc, char **argv)
 }
 
 static const char log_artifact_usage[] =
-	"Usage: mlops [--store DIR] runs log-artifact [--artifact-path DIR] RUN_ID PATH\n"
+	"Usage: mlops [--store DIR] runs log-artifact [--artifact-path DIR] [--json] RUN_ID PATH\n"
 	"\n"
 	"Store a file or a directory (recursively, modes kept) as artifacts of a running run, under DIR/<name>.\n"
+	"RUN_ID is a run id or a unique prefix of it (4 or more hex digits).\n"
 	"Restore them with the C API (mlops_runs_artifact_restore). With --json: the run's artifacts as in\n"
 	"'runs show'.\n";
 
@@ -277,6 +319,7 @@ int cli_runs_log_artifact_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"artifact-path", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -287,15 +330,18 @@ int cli_runs_log_artifact_run(cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': dest = optarg; break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(log_artifact_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs log-artifact", c, argv);
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage("runs log-artifact", "expected RUN_ID PATH");
-	const char *id = argv[optind];
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
+		return CLI_FAIL;
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs log-artifact", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	/* Artifacts go through a run handle; resuming a finished run would change its status, so refuse it. */
 	mlops_run_info *info;
@@ -312,9 +358,11 @@ int cli_runs_log_artifact_run(cli_ctx *ctx, int argc, char **argv)
 	if (mlops_run_resume(&run, store, id) < 0)
 		return cli_fail("runs log-artifact");
 	int rc = mlops_run_log_artifact(run, argv[optind + 1], dest);
+	cli_saved_error err;
+	cli_error_save(&err);
 	mlops_run_free(run);
 	if (rc < 0)
-		return cli_fail("runs log-artifact");
+		return cli_error_fail(&err, "runs log-artifact");
 	if (!ctx->json)
 		return CLI_OK;
 	mlops_artifact_iter *it;
@@ -338,19 +386,22 @@ int cli_runs_log_artifact_run(cli_ctx *ctx, int argc, char **argv)
 	}
 	cli_json_end_array(&j);
 	cli_json_end(&j);
+	cli_error_save(&err);
 	mlops_artifact_iter_free(it);
-	return rc == MLOPS_ITEROVER ? CLI_OK : cli_fail("runs log-artifact");
+	return rc == MLOPS_ITEROVER ? CLI_OK : cli_error_fail(&err, "runs log-artifact");
 }
 
 static const char end_usage[] =
-	"Usage: mlops [--store DIR] runs end [--status FINISHED|FAILED|KILLED] RUN_ID\n"
+	"Usage: mlops [--store DIR] runs end [--status FINISHED|FAILED|KILLED] [--json] RUN_ID\n"
 	"\n"
-	"Set a run's final status (default FINISHED) and end time. With --json: the run as in 'runs list'.\n";
+	"Set a run's final status (default FINISHED) and end time. RUN_ID is a run id or a unique prefix of it\n"
+	"(4 or more hex digits). With --json: the run as in 'runs list'.\n";
 
 int cli_runs_end_run(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"status", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -363,6 +414,7 @@ int cli_runs_end_run(cli_ctx *ctx, int argc, char **argv)
 			if (mlops_run_status_parse(&status, optarg) < 0)
 				return cli_usage("runs end", "unknown status '%s'", optarg);
 			break;
+		case 'j': ctx->json = true; break;
 		case 'h': fputs(end_usage, stdout); return CLI_OK;
 		default: return cli_bad_option("runs end", c, argv);
 		}
@@ -372,8 +424,11 @@ int cli_runs_end_run(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
-	if (mlops_runs_set_terminated(store, argv[optind], status, 0) < 0)
+	char id[MLOPS_RUN_ID_BUFSIZE];
+	if (cli_runs_run_id(id, store, "runs end", argv[optind]) != CLI_OK)
+		return CLI_FAIL;
+	if (mlops_runs_set_terminated(store, id, status, 0) < 0)
 		return cli_fail("runs end");
-	return print_info(ctx, store, argv[optind], "ended");
+	return print_info(ctx, store, id, "ended");
 }
 

@@ -3,6 +3,7 @@
  * by side (aligned table, CSV or JSON), and MLflow mlruns/ export and import.
  */
 #include "cmd_runs_query.h"
+#include "cmd_runs.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -82,7 +83,7 @@ static int push_arg(const char **list, size_t *n, const char *arg, const char *c
 /* ---- search ---- */
 
 static const char search_usage[] =
-	"Usage: mlops [--store DIR] runs search [--filter F] [--order-by K]... [--experiment ID]... [--max-results N]\n"
+	"Usage: mlops [--store DIR] runs search [--filter F] [--order-by K]... [--experiment EXP]... [--max-results N]\n"
 	"                                      [--page-token T] [--all | --deleted] [--param K]... [--metric K]...\n"
 	"                                      [--tag K]... [--no-params] [--no-metrics] [--no-tags] [--json]\n"
 	"\n"
@@ -95,7 +96,8 @@ static const char search_usage[] =
 	"  --filter F         the filter (default: every run)\n"
 	"  --order-by K       an order key, 'metrics.<key>[.min|.max|.last|.count]', 'params.<key>', 'tags.<key>' or an\n"
 	"                     attribute, optionally followed by ASC or DESC (repeatable; default start_time DESC)\n"
-	"  --experiment ID    only runs of this experiment (repeatable; default: all experiments)\n"
+"  --experiment EXP   only runs of this experiment, an id or a name (an all-digits EXP is tried as an id\n"
+	"                     first, then as a name); repeatable; default: all experiments\n"
 	"  --max-results N    page size (default 1000, at most 50000)\n"
 	"  --page-token T     the page after the one that printed this token\n"
 	"  --all, --deleted   active and deleted runs / deleted runs only (default: active runs)\n"
@@ -103,6 +105,7 @@ static const char search_usage[] =
 	"                     show these params / metrics / tags (repeatable; text output shows none by default)\n"
 	"  --no-params, --no-metrics, --no-tags\n"
 	"                     leave these out of the JSON rows\n"
+	"  --json             JSON output (as 'mlops --json runs search')\n"
 	"\n"
 	"Text output: one line per run, then the requested metrics and params; the next page's token on stderr.\n"
 	"With --json: {\"runs\": [{\"info\": {...as in 'runs list'}, \"data\": {\"params\": {k: v}, \"metrics\":\n"
@@ -192,6 +195,7 @@ int cli_runs_search(cli_ctx *ctx, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const char *order[MAX_LIST], *exps[MAX_LIST], *pk[MAX_LIST], *mk[MAX_LIST], *tk[MAX_LIST];
+	static char exp_ids[MAX_LIST][MLOPS_EXPERIMENT_ID_BUFSIZE];
 	mlops_run_search_options so = MLOPS_RUN_SEARCH_OPTIONS_INIT;
 	size_t n_order = 0, n_exps = 0, n_pk = 0, n_mk = 0, n_tk = 0;
 	int64_t n;
@@ -242,8 +246,6 @@ int cli_runs_search(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(cmd, "unexpected argument '%s' (give the filter with --filter)", argv[optind]);
 	so.order_by = n_order ? order : NULL;
 	so.n_order_by = n_order;
-	so.experiment_ids = n_exps ? exps : NULL;
-	so.n_experiment_ids = n_exps;
 	/* Text output shows only what was asked for; JSON gives full rows unless projected. */
 	if (n_pk || !ctx->json) {
 		so.param_keys = pk;
@@ -260,6 +262,13 @@ int cli_runs_search(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
+	for (size_t i = 0; i < n_exps; i++) {
+		if (cli_runs_experiment(exp_ids[i], store, cmd, exps[i]) != CLI_OK)
+			return CLI_FAIL;
+		exps[i] = exp_ids[i];
+	}
+	so.experiment_ids = n_exps ? exps : NULL;
+	so.n_experiment_ids = n_exps;
 	mlops_run_search *s;
 	if (mlops_runs_search(&s, store, &so) < 0)
 		return cli_fail(cmd);
@@ -280,6 +289,8 @@ int cli_runs_search(cli_ctx *ctx, int argc, char **argv)
 		else
 			text_row(row);
 	}
+	cli_saved_error err;
+	cli_error_save(&err);
 	const char *token = mlops_run_search_next_page_token(s);
 	if (ctx->json) {
 		cli_json_end_array(&j);
@@ -291,7 +302,7 @@ int cli_runs_search(cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "mlops: more runs match: add --page-token %s for the next page\n", token);
 	}
 	mlops_run_search_free(s);
-	return rc == MLOPS_ITEROVER ? CLI_OK : cli_fail(cmd);
+	return rc == MLOPS_ITEROVER ? CLI_OK : cli_error_fail(&err, cmd);
 }
 
 /* ---- compare ---- */
@@ -301,12 +312,14 @@ static const char compare_usage[] =
 	"                                       [--diff] [--csv | --json]\n"
 	"\n"
 	"Show the params and metrics of runs side by side: one column per run, one line per param, then per metric.\n"
+	"Each RUN_ID is a run id or a unique prefix of it (4 or more hex digits), as the table's headers print them.\n"
 	"\n"
 	"Options:\n"
 	"  --param K, --metric K   only these params / metrics (repeatable; default: every key any run has)\n"
 	"  --min, --max            metric columns show the minimum / maximum instead of the last value\n"
 	"  --diff                  only the keys whose value differs between the runs\n"
 	"  --csv                   one CSV line per run: run_id, run_name, then param:<key> and metric:<key> columns\n"
+	"  --json                  JSON output (as 'mlops --json runs compare')\n"
 	"\n"
 	"With --json: {\"columns\": [{\"kind\": \"param\"|\"metric\", \"key\"}], \"runs\": [{\"info\": {...as in 'runs list'},\n"
 	"\"values\": [cell per column: a string for a param, a number for a metric, null when absent]}]}.\n";
@@ -567,9 +580,26 @@ int cli_runs_compare(cli_ctx *ctx, int argc, char **argv)
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
-	mlops_run_compare *cmp;
-	if (mlops_runs_compare(&cmp, store, (const char *const *)(argv + first), (size_t)n_runs, &co) < 0)
-		return cli_fail(cmd);
+	char(*ids)[MLOPS_RUN_ID_BUFSIZE] = calloc((size_t)n_runs, sizeof(*ids));
+	const char **idv = calloc((size_t)n_runs, sizeof(*idv));
+	if (!ids || !idv) {
+		free(ids);
+		free(idv);
+		fprintf(stderr, "mlops: %s: out of memory\n", cmd);
+		return CLI_FAIL;
+	}
+	int rc = CLI_OK;
+	for (int i = 0; i < n_runs && rc == CLI_OK; i++) {
+		rc = cli_runs_run_id(ids[i], store, cmd, argv[first + i]);
+		idv[i] = ids[i];
+	}
+	mlops_run_compare *cmp = NULL;
+	if (rc == CLI_OK && mlops_runs_compare(&cmp, store, idv, (size_t)n_runs, &co) < 0)
+		rc = cli_fail(cmd);
+	free(ids);
+	free(idv);
+	if (rc != CLI_OK)
+		return rc;
 	size_t nr = mlops_run_compare_n_runs(cmp), nc = mlops_run_compare_n_columns(cmp);
 	if (ctx->json)
 		compare_json(cmp, nr, nc);
@@ -613,16 +643,18 @@ static void print_stats(cli_ctx *ctx, const char *verb, const char *dir, const m
 }
 
 static const char export_usage[] =
-	"Usage: mlops [--store DIR] runs export DIR [--experiment ID]... [--active] [--no-artifacts] [--json]\n"
+	"Usage: mlops [--store DIR] runs export DIR [--experiment EXP]... [--active] [--no-artifacts] [--json]\n"
 	"\n"
 	"Write experiments and their runs to DIR in MLflow's mlruns/ file-store layout, which MLflow reads\n"
 	"(MlflowClient(tracking_uri=\"file:DIR\"), 'mlflow ui --backend-store-uri DIR'). Deleted experiments go to\n"
 	"DIR/.trash/ as MLflow keeps them. An experiment directory that already exists is refused.\n"
 	"\n"
 	"Options:\n"
-	"  --experiment ID   only this experiment (repeatable; default: all)\n"
+	"  --experiment EXP  only this experiment, an id or a name (an all-digits EXP is tried as an id first, then\n"
+	"                    as a name); repeatable; default: all\n"
 	"  --active          only active experiments and runs (default: deleted ones too)\n"
 	"  --no-artifacts    metadata only\n"
+	"  --json            JSON output (as 'mlops --json runs export')\n"
 	"\n"
 	"With --json: {\"dir\", \"experiments\", \"runs\", \"runs_skipped\", \"params\", \"tags\", \"metric_points\",\n"
 	"\"artifacts\", \"artifact_bytes\"}.\n";
@@ -638,6 +670,7 @@ int cli_runs_export(cli_ctx *ctx, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const char *exps[MAX_LIST];
+	static char exp_ids[MAX_LIST][MLOPS_EXPERIMENT_ID_BUFSIZE];
 	size_t n_exps = 0;
 	mlops_mlflow_options mo = MLOPS_MLFLOW_OPTIONS_INIT;
 	int c;
@@ -662,13 +695,18 @@ int cli_runs_export(cli_ctx *ctx, int argc, char **argv)
 	if (argc - optind > 1)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
 	const char *dir = argv[optind];
+	mlops_store *store = cli_store(ctx);
+	if (store == NULL)
+		return CLI_FAIL;
+	for (size_t i = 0; i < n_exps; i++) {
+		if (cli_runs_experiment(exp_ids[i], store, cmd, exps[i]) != CLI_OK)
+			return CLI_FAIL;
+		exps[i] = exp_ids[i];
+	}
 	if (n_exps) {
 		mo.experiment_ids = exps;
 		mo.n_experiment_ids = n_exps;
 	}
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
 	mlops_mlflow_stats st = MLOPS_MLFLOW_STATS_INIT;
 	if (mlops_runs_export_mlflow(&st, store, dir, &mo) < 0)
 		return cli_fail(cmd);
@@ -686,6 +724,7 @@ static const char import_usage[] =
 	"Options:\n"
 	"  --skip-existing   skip runs whose id is already stored (default: fail)\n"
 	"  --no-artifacts    metadata only\n"
+	"  --json            JSON output (as 'mlops --json runs import')\n"
 	"\n"
 	"With --json: the counts, as for 'runs export'.\n";
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration tests of 'mlops experiments' and 'mlops runs' (list, show, start, log-*, set-tag, end, delete,
-# restore, purge, metric-history): exit codes 0/1/2, --help, and --json output checked with python3.
+# restore, purge, metric-history, and how search, compare and export name experiments and runs): exit codes
+# 0/1/2, --help, --json output checked with python3, experiments by id or name, run id prefixes.
 #
 # Usage: test_cli_runs.sh PATH/TO/mlops
 set -uo pipefail
@@ -128,6 +129,114 @@ run 1 "purged run is gone" runs show "$ID"
 run 0 "runs --help" runs --help
 grep_out "help lists metric-history" "metric-history"
 run 2 "runs unknown sub-command" runs frobnicate
+
+# ---- experiments named by id or by name, everywhere ----
+run 0 "runs start in vision" runs start --experiment vision --name second
+ID2="$(cat "$T/out")"
+run 0 "runs list --experiment NAME" --json runs list --experiment vision
+jcheck "list by experiment name" '[r["run_id"] for r in j] == ["'"$ID2"'"]'
+run 0 "runs search --experiment NAME" runs search --experiment vision --json
+jcheck "search by experiment name" '[r["info"]["run_id"] for r in j["runs"]] == ["'"$ID2"'"]'
+run 1 "runs list --experiment unknown" runs list --experiment nosuch
+grep_err "unknown experiment named" "no experiment with id or name 'nosuch'"
+run 1 "runs search --experiment unknown" runs search --experiment nosuch
+grep_err "search names the unknown experiment" "no experiment with id or name 'nosuch'"
+run 0 "experiments create an all-digits name" --json experiments create 2024
+E2024="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["experiment_id"])' "$T/out")"
+run 0 "runs start --experiment ID" --json runs start --experiment 1
+jcheck "start by id uses the experiment" 'j["experiment_id"] == "1"'
+ID3="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$T/out")"
+run 0 "experiments list after start by id" --json experiments list
+jcheck "start by id created no experiment named '1'" 'all(e["name"] != "1" for e in j)'
+run 0 "runs start --experiment all-digits name" --json runs start --experiment 2024
+jcheck "all-digits name without such id is a name" 'j["experiment_id"] == "'"$E2024"'"'
+run 0 "runs list --experiment all-digits name" --json runs list --experiment 2024
+jcheck "list by all-digits name" 'len(j) == 1 and j[0]["experiment_id"] == "'"$E2024"'"'
+run 0 "runs list --experiment ID" --json runs list --experiment 1
+jcheck "list by id" 'sorted(r["run_id"] for r in j) == sorted(["'"$ID2"'", "'"$ID3"'"])'
+run 0 "experiments rename all-digits name" experiments rename 2024 y2024
+grep_out "renamed by name" "experiment $E2024 'y2024'"
+run 0 "runs export --experiment NAME" --json runs export --experiment vision "$T/exp1"
+jcheck "export by name" 'j["experiments"] == 1 and j["runs"] == 2'
+run 1 "runs export --experiment unknown" runs export --experiment nosuch "$T/exp2"
+
+# ---- --json after the sub-command, and in every --help ----
+run 0 "runs metric-history --json after the sub-command" runs log-metric "$ID2" loss 0.5
+run 0 "runs metric-history --json" runs metric-history --json "$ID2" loss
+jcheck "metric-history --json output" 'j["run_id"] == "'"$ID2"'" and [p["value"] for p in j["points"]] == [0.5]'
+run 0 "runs list --json after the sub-command" runs list --json --experiment vision
+jcheck "runs list --json output" 'len(j) == 2'
+run 0 "runs show --json after the sub-command" runs show --json "$ID2"
+jcheck "runs show --json output" 'j["info"]["run_id"] == "'"$ID2"'"'
+run 0 "runs log-param --json after the sub-command" runs log-param --json "$ID2" opt adam
+jcheck "log-param --json output" 'j == {"run_id": "'"$ID2"'", "key": "opt", "value": "adam"}'
+run 0 "experiments list --json after the sub-command" experiments list --json
+jcheck "experiments list --json output" '"vision" in [e["name"] for e in j]'
+run 0 "experiments rename --json after the sub-command" experiments rename --json y2024 z2024
+jcheck "experiments rename --json output" 'j["name"] == "z2024"'
+for sub in list show delete restore purge metric-history start log-param log-metric set-tag log-artifact end \
+	search compare export import; do
+	run 0 "runs $sub --help" runs "$sub" --help
+	grep_out "runs $sub --help lists --json" "--json\]"
+done
+for sub in list create rename delete restore; do
+	run 0 "experiments $sub --help" experiments "$sub" --help
+	grep_out "experiments $sub --help lists --json" "--json\]"
+done
+for sub in list search export; do
+	run 0 "runs $sub --help (experiment)" runs "$sub" --help
+	grep_out "runs $sub --help says EXP is an id or a name" "an id or a name"
+done
+
+# ---- run id prefixes ----
+P2="${ID2:0:8}"
+run 0 "runs show PREFIX" --json runs show "$P2"
+jcheck "show by prefix finds the run" 'j["info"]["run_id"] == "'"$ID2"'"'
+run 0 "runs log-metric PREFIX" runs log-metric --step 1 "$P2" loss 0.25
+run 0 "runs metric-history PREFIX" --json runs metric-history "$P2" loss
+jcheck "history by prefix" 'j["run_id"] == "'"$ID2"'" and [p["value"] for p in j["points"]] == [0.5, 0.25]'
+run 0 "runs set-tag PREFIX" runs set-tag "${ID2:0:4}" stage dev
+run 0 "runs compare PREFIXES" --json runs compare "$P2" "${ID3:0:8}"
+jcheck "compare by prefixes" '[r["info"]["run_id"] for r in j["runs"]] == ["'"$ID2"'", "'"$ID3"'"]'
+run 0 "runs end PREFIX" --json runs end "$P2"
+jcheck "end by prefix" 'j["run_id"] == "'"$ID2"'" and j["status"] == "FINISHED"'
+run 1 "runs show too short a prefix" runs show "${ID2:0:3}"
+grep_err "3 characters are not a prefix" "not a run id"
+# Two runs whose ids share a prefix, made by importing copies of an exported run under chosen ids.
+RD="$T/exp1/1/$ID3"
+for n in 1 2; do
+	NEW="beefbeef$(printf '%024d' "$n")"
+	mkdir -p "$T/dup/1"
+	cp -r "$RD" "$T/dup/1/$NEW"
+	sed -i "s/$ID3/$NEW/g" "$T/dup/1/$NEW/meta.yaml"
+done
+cp "$T/exp1/1/meta.yaml" "$T/dup/1/meta.yaml"
+run 0 "runs import runs sharing a prefix" runs import "$T/dup"
+run 1 "runs show ambiguous prefix" runs show beefbeef
+B1="beefbeef$(printf '%024d' 1)" B2="beefbeef$(printf '%024d' 2)"
+grep_err "ambiguous prefix lists the candidates" "ambiguous.*$B1.*$B2"
+run 1 "runs delete ambiguous prefix" runs delete beefbeef0000
+run 0 "runs show the full id" runs show "$B1"
+run 1 "runs delete a 31-digit prefix of two runs" runs delete beefbeef00000000000000000000000
+grep_err "31 digits still ambiguous" "ambiguous"
+run 1 "runs show unknown prefix" runs show beefbeef1
+grep_err "unknown prefix" "no run with id prefix 'beefbeef1'"
+run 0 "runs delete PREFIX" --json runs delete "${ID3:0:10}"
+jcheck "delete by prefix" 'j["run_id"] == "'"$ID3"'" and j["lifecycle_stage"] == "deleted"'
+run 0 "runs restore PREFIX (deleted run)" --json runs restore "${ID3:0:10}"
+jcheck "restore by prefix" 'j["run_id"] == "'"$ID3"'"'
+run 0 "runs delete again by prefix" runs delete "${ID3:0:10}"
+run 0 "runs purge PREFIX" --json runs purge "${ID3:0:10}"
+jcheck "purge by prefix" 'j["purged"] == 1'
+
+# ---- compare names the library's error ----
+run 1 "runs compare unknown id" runs compare "$ID2" 0123456789abcdef0123456789abcdef
+grep_err "compare: unknown run named" "run 0123456789abcdef0123456789abcdef not found \[MLOPS_ENOTFOUND\]"
+if grep -q "unknown error\|MLOPS_OK" "$T/err"; then bad "compare: no empty error"; else ok "compare: no empty error"; fi
+run 1 "runs compare malformed id" runs compare "$ID2" xyz
+grep_err "compare: malformed id named" "'xyz' is not a run id.*\[MLOPS_EINVAL\]"
+run 1 "runs compare unknown prefix" runs compare "$ID2" abcdabcd0
+grep_err "compare: unknown prefix named" "no run with id prefix 'abcdabcd0'"
 
 echo "# runs CLI: $pass passed, $failed failed"
 [ "$failed" -eq 0 ]
