@@ -54,11 +54,11 @@ int cli_runs_experiment(char out[MLOPS_EXPERIMENT_ID_BUFSIZE], mlops_store *stor
 	return cli_fail(cmd);
 }
 
-/* 4 to 31 hex digits: a prefix to look up. A full id, or anything else, goes to the library as it is. */
-static bool is_prefix(const char *arg)
+/* 4 to 32 hex digits (32: a whole id). Anything else goes to the library as it is, for its message. */
+static bool is_hex_id(const char *arg)
 {
 	size_t n = strlen(arg);
-	if (n < 4 || n >= MLOPS_RUN_ID_BUFSIZE - 1)
+	if (n < 4 || n > MLOPS_RUN_ID_BUFSIZE - 1)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isxdigit((unsigned char)arg[i]))
@@ -70,14 +70,19 @@ static bool is_prefix(const char *arg)
 
 int cli_runs_run_id(char out[MLOPS_RUN_ID_BUFSIZE], mlops_store *store, const char *cmd, const char *arg)
 {
-	if (!is_prefix(arg)) {
+	if (!is_hex_id(arg)) {
 		snprintf(out, MLOPS_RUN_ID_BUFSIZE, "%s", arg);
 		return CLI_OK;
 	}
+	/* Ids are stored in lowercase; an id copied in uppercase names the same run. */
 	char lower[MLOPS_RUN_ID_BUFSIZE], filter[96];
 	size_t n = strlen(arg);
 	for (size_t i = 0; i <= n; i++)
 		lower[i] = (char)tolower((unsigned char)arg[i]);
+	if (n == MLOPS_RUN_ID_BUFSIZE - 1) {
+		memcpy(out, lower, MLOPS_RUN_ID_BUFSIZE);
+		return CLI_OK;
+	}
 	/* Hex digits hold no LIKE wildcard nor quote, so the prefix can sit in the filter text. */
 	snprintf(filter, sizeof(filter), "attributes.run_id LIKE '%s%%'", lower);
 	mlops_run_search_options so = MLOPS_RUN_SEARCH_OPTIONS_INIT;

@@ -200,6 +200,10 @@ run 0 "runs compare PREFIXES" --json runs compare "$P2" "${ID3:0:8}"
 jcheck "compare by prefixes" '[r["info"]["run_id"] for r in j["runs"]] == ["'"$ID2"'", "'"$ID3"'"]'
 run 0 "runs end PREFIX" --json runs end "$P2"
 jcheck "end by prefix" 'j["run_id"] == "'"$ID2"'" and j["status"] == "FINISHED"'
+run 0 "runs show an uppercase id" --json runs show "$(echo "$ID2" | tr a-f A-F)"
+jcheck "uppercase id names the run" 'j["info"]["run_id"] == "'"$ID2"'"'
+run 0 "runs show an uppercase prefix" --json runs show "$(echo "$P2" | tr a-f A-F)"
+jcheck "uppercase prefix names the run" 'j["info"]["run_id"] == "'"$ID2"'"'
 run 1 "runs show too short a prefix" runs show "${ID2:0:3}"
 grep_err "3 characters are not a prefix" "not a run id"
 # Two runs whose ids share a prefix, made by importing copies of an exported run under chosen ids.
