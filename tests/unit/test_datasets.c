@@ -228,7 +228,7 @@ static void test_checkout_round_trip(void **state)
 	free(p);
 	/* A large file of 3 MiB, chunked by the object store. */
 	size_t big_n = 3u << 20;
-	char *big = malloc(big_n);
+	char *big = th_xmalloc(big_n);
 	th_fill_random(big, big_n, 7);
 	p = pj(f->work, "a/big.bin");
 	th_write_file(p, big, big_n);
@@ -495,7 +495,7 @@ static void test_stream_seek(void **state)
 {
 	fx *f = *state;
 	size_t n = (5u << 20) + 123;
-	char *data = malloc(n);
+	char *data = th_xmalloc(n);
 	th_fill_text(data, n, 3);
 	char *p = pj(f->work, "big.txt");
 	th_write_file(p, data, n);
@@ -505,7 +505,7 @@ static void test_stream_seek(void **state)
 	mlops_dataset_reader *r;
 	th_ok(mlops_dataset_file_open(&r, f->store, "st", "big.txt"));
 	assert_int_equal(mlops_dataset_file_size(r), n);
-	char *back = malloc(n);
+	char *back = th_xmalloc(n);
 	size_t off = 0, got;
 	while ((th_ok(mlops_dataset_file_read(&got, r, back + off, 65537)), got))
 		off += got;

@@ -21,8 +21,11 @@ typedef struct world {
 
 static char *pj(const char *a, const char *b)
 {
-	char *p = malloc(strlen(a) + strlen(b) + 2);
-	sprintf(p, "%s/%s", a, b);
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	if (!p)
+		abort();
+	snprintf(p, n, "%s/%s", a, b);
 	return p;
 }
 

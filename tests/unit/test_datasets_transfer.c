@@ -16,7 +16,7 @@ static void test_dedup_append(void **state)
 	fx *f = *state;
 	/* 8 MiB of CSV-like random rows (poorly compressible), then 1% appended. */
 	size_t n = 8u << 20;
-	char *data = malloc(n + n / 100);
+	char *data = th_xmalloc(n + n / 100);
 	th_fill_random(data, n + n / 100, 11);
 	for (size_t i = 0; i < n + n / 100; i++)
 		data[i] = (char)(((unsigned char)data[i] % 64 == 0) ? '\n' : 'a' + ((unsigned char)data[i] % 26));
@@ -59,7 +59,7 @@ static void test_push_pull(void **state)
 {
 	fx *f = *state;
 	size_t n = 2u << 20;
-	char *data = malloc(n);
+	char *data = th_xmalloc(n);
 	th_fill_random(data, n, 5);
 	char *p = pj(f->work, "blob.bin");
 	th_write_file(p, data, n);
