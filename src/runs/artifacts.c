@@ -273,25 +273,7 @@ int mlops_runs_artifacts(mlops_artifact_iter **out, mlops_store *store, const ch
 	return 0;
 }
 
-int mlops_artifact_next(const mlops_artifact_info **out, mlops_artifact_iter *iter)
-{
-	if (out)
-		*out = NULL;
-	if (!out || !iter)
-		return mlops__error(MLOPS_EINVAL, "mlops_artifact_next: NULL argument");
-	if (iter->list.pos >= iter->list.n)
-		return MLOPS_ITEROVER;
-	*out = (const mlops_artifact_info *)iter->list.items + iter->list.pos++;
-	return 0;
-}
-
-void mlops_artifact_iter_free(mlops_artifact_iter *iter)
-{
-	if (!iter)
-		return;
-	mlops_runs__list_free(&iter->list);
-	free(iter);
-}
+MLOPS_RUNS__LIST_ITER(mlops_artifact_next, mlops_artifact_iter_free, mlops_artifact_iter, mlops_artifact_info)
 
 static int restore_file(mlops_store *store, const mlops_artifact_info *a, const char *dest)
 {

@@ -257,25 +257,7 @@ int mlops_experiment_list(mlops_experiment_iter **out, mlops_store *store, const
 	return 0;
 }
 
-int mlops_experiment_next(const mlops_experiment_info **out, mlops_experiment_iter *iter)
-{
-	if (out)
-		*out = NULL;
-	if (!out || !iter)
-		return mlops__error(MLOPS_EINVAL, "mlops_experiment_next: NULL argument");
-	if (iter->list.pos >= iter->list.n)
-		return MLOPS_ITEROVER;
-	*out = (const mlops_experiment_info *)iter->list.items + iter->list.pos++;
-	return 0;
-}
-
-void mlops_experiment_iter_free(mlops_experiment_iter *iter)
-{
-	if (!iter)
-		return;
-	mlops_runs__list_free(&iter->list);
-	free(iter);
-}
+MLOPS_RUNS__LIST_ITER(mlops_experiment_next, mlops_experiment_iter_free, mlops_experiment_iter, mlops_experiment_info)
 
 /* Parse the id, open a write transaction and check that the experiment exists (and is active unless
  * any_state). On success the transaction is open. */

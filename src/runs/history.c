@@ -62,25 +62,7 @@ int mlops_runs_metrics(mlops_metric_iter **out, mlops_store *store, const char *
 	return 0;
 }
 
-int mlops_metric_next(const mlops_metric_summary **out, mlops_metric_iter *iter)
-{
-	if (out)
-		*out = NULL;
-	if (!out || !iter)
-		return mlops__error(MLOPS_EINVAL, "mlops_metric_next: NULL argument");
-	if (iter->list.pos >= iter->list.n)
-		return MLOPS_ITEROVER;
-	*out = (const mlops_metric_summary *)iter->list.items + iter->list.pos++;
-	return 0;
-}
-
-void mlops_metric_iter_free(mlops_metric_iter *iter)
-{
-	if (!iter)
-		return;
-	mlops_runs__list_free(&iter->list);
-	free(iter);
-}
+MLOPS_RUNS__LIST_ITER(mlops_metric_next, mlops_metric_iter_free, mlops_metric_iter, mlops_metric_summary)
 
 int mlops_runs_metric_get(mlops_metric_summary **out, mlops_store *store, const char *run_id, const char *key)
 {

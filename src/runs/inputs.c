@@ -105,22 +105,4 @@ int mlops_runs_inputs(mlops_input_iter **out, mlops_store *store, const char *ru
 	return 0;
 }
 
-int mlops_input_next(const mlops_run_input **out, mlops_input_iter *iter)
-{
-	if (out)
-		*out = NULL;
-	if (!out || !iter)
-		return mlops__error(MLOPS_EINVAL, "mlops_input_next: NULL argument");
-	if (iter->list.pos >= iter->list.n)
-		return MLOPS_ITEROVER;
-	*out = (const mlops_run_input *)iter->list.items + iter->list.pos++;
-	return 0;
-}
-
-void mlops_input_iter_free(mlops_input_iter *iter)
-{
-	if (!iter)
-		return;
-	mlops_runs__list_free(&iter->list);
-	free(iter);
-}
+MLOPS_RUNS__LIST_ITER(mlops_input_next, mlops_input_iter_free, mlops_input_iter, mlops_run_input)

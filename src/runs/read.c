@@ -74,6 +74,13 @@ void mlops_runs__list_free(mlops_runs__list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+const void *mlops_runs__list_next(mlops_runs__list *l, size_t item_size)
+{
+	if (l->pos >= l->n)
+		return NULL;
+	return (const char *)l->items + l->pos++ * item_size;
+}
+
 /* ---- key/value iterator ---- */
 
 struct mlops_runs_kv_iter {
@@ -117,22 +124,4 @@ int mlops_runs__kv_fill(mlops_runs__list *l, mlops_store *store, const char *sql
 	return rc;
 }
 
-int mlops_runs_kv_next(const mlops_runs_kv **out, mlops_runs_kv_iter *iter)
-{
-	if (out)
-		*out = NULL;
-	if (!out || !iter)
-		return mlops__error(MLOPS_EINVAL, "mlops_runs_kv_next: NULL argument");
-	if (iter->list.pos >= iter->list.n)
-		return MLOPS_ITEROVER;
-	*out = (const mlops_runs_kv *)iter->list.items + iter->list.pos++;
-	return 0;
-}
-
-void mlops_runs_kv_iter_free(mlops_runs_kv_iter *iter)
-{
-	if (!iter)
-		return;
-	mlops_runs__list_free(&iter->list);
-	free(iter);
-}
+MLOPS_RUNS__LIST_ITER(mlops_runs_kv_next, mlops_runs_kv_iter_free, mlops_runs_kv_iter, mlops_runs_kv)

@@ -139,25 +139,7 @@ int mlops_runs_list(mlops_run_iter **out, mlops_store *store, const mlops_run_li
 	return 0;
 }
 
-int mlops_runs_next(const mlops_run_info **out, mlops_run_iter *iter)
-{
-	if (out)
-		*out = NULL;
-	if (!out || !iter)
-		return mlops__error(MLOPS_EINVAL, "mlops_runs_next: NULL argument");
-	if (iter->list.pos >= iter->list.n)
-		return MLOPS_ITEROVER;
-	*out = (const mlops_run_info *)iter->list.items + iter->list.pos++;
-	return 0;
-}
-
-void mlops_run_iter_free(mlops_run_iter *iter)
-{
-	if (!iter)
-		return;
-	mlops_runs__list_free(&iter->list);
-	free(iter);
-}
+MLOPS_RUNS__LIST_ITER(mlops_runs_next, mlops_run_iter_free, mlops_run_iter, mlops_run_info)
 
 /* A run's key/value pairs: look the run up and read in one read transaction. */
 static int run_kv(mlops_runs_kv_iter **out, mlops_store *store, const char *run_id, const char *sql)

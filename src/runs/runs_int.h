@@ -70,6 +70,30 @@ typedef struct mlops_runs__list {
 int mlops_runs__list_push(mlops_runs__list *l, const void *item, size_t item_size);
 void mlops_runs__list_free(mlops_runs__list *l);
 
+/* The next item of l (items of item_size bytes) advancing pos, or NULL at the end (read.c). Never fails. */
+const void *mlops_runs__list_next(mlops_runs__list *l, size_t item_size);
+
+/* Defines the public next_fn and free_fn of an iterator type whose struct is { mlops_runs__list list; }: every
+ * list-backed iterator of the module has the same argument checks and end-of-list behaviour, only names and item
+ * type differ. */
+#define MLOPS_RUNS__LIST_ITER(next_fn, free_fn, iter_type, item_type) \
+	int next_fn(const item_type **out, iter_type *iter) \
+	{ \
+		if (out) \
+			*out = NULL; \
+		if (!out || !iter) \
+			return mlops__error(MLOPS_EINVAL, #next_fn ": NULL argument"); \
+		*out = mlops_runs__list_next(&iter->list, sizeof(item_type)); \
+		return *out ? 0 : MLOPS_ITEROVER; \
+	} \
+	void free_fn(iter_type *iter) \
+	{ \
+		if (!iter) \
+			return; \
+		mlops_runs__list_free(&iter->list); \
+		free(iter); \
+	}
+
 /* ---- lookups (lookup.c); callers are inside a read or write transaction ---- */
 
 typedef struct mlops_runs__run_state {
