@@ -190,37 +190,9 @@ static const char restore_usage[] =
 	"and the runs its deletion hid.\n"
 	"With --json: the experiment as in 'experiments list'.\n";
 
-static int operands(cli_ctx *ctx, const char *cmd, const char *usage, int n, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
-
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		if (c == 'j') {
-			ctx->json = true;
-			continue;
-		}
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(cmd, c, argv);
-	}
-	if (argc - optind < n)
-		return cli_usage(cmd, "missing argument");
-	if (argc - optind > n)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + n]);
-	return -1;
-}
-
 static int rename_run(cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = operands(ctx, "experiments rename", rename_usage, 2, argc, argv);
+	int rc = cli_runs_json_operands(ctx, "experiments rename", rename_usage, 2, 2, argc, argv);
 	if (rc >= 0)
 		return rc;
 	mlops_store *store = cli_store(ctx);
@@ -236,7 +208,7 @@ static int rename_run(cli_ctx *ctx, int argc, char **argv)
 
 static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool del, int argc, char **argv)
 {
-	int rc = operands(ctx, cmd, usage, 1, argc, argv);
+	int rc = cli_runs_json_operands(ctx, cmd, usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
 	mlops_store *store = cli_store(ctx);

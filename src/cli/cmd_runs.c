@@ -11,77 +11,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_EXPERIMENTS 64
-
-static void fmt_time(char out[32], int64_t ms)
-{
-	if (ms <= 0) {
-		snprintf(out, 32, "-");
-		return;
-	}
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void cli_runs_json_info(cli_json *j, const mlops_run_info *r)
-{
-	cli_json_begin_object(j);
-	cli_json_key(j, "run_id");
-	cli_json_string(j, r->run_id);
-	cli_json_key(j, "run_name");
-	cli_json_string(j, r->run_name);
-	cli_json_key(j, "experiment_id");
-	cli_json_string(j, r->experiment_id);
-	cli_json_key(j, "user_id");
-	cli_json_string(j, r->user);
-	cli_json_key(j, "status");
-	cli_json_string(j, mlops_run_status_name(r->status));
-	cli_json_key(j, "start_time");
-	cli_json_int(j, r->start_ms);
-	cli_json_key(j, "end_time");
-	if (r->end_ms)
-		cli_json_int(j, r->end_ms);
-	else
-		cli_json_null(j);
-	cli_json_key(j, "lifecycle_stage");
-	cli_json_string(j, r->deleted ? "deleted" : "active");
-	cli_json_key(j, "parent_run_id");
-	cli_json_string(j, r->parent_run_id);
-	cli_json_end_object(j);
-}
-
-/* Parse a sub-command whose only options are --json and --help; leaves min..max operands at argv[optind...]. */
-static int help_only(cli_ctx *ctx, const char *cmd, const char *usage, int min, int max, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
-
-	cli_getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		if (c == 'j') {
-			ctx->json = true;
-			continue;
-		}
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return CLI_OK;
-		}
-		return cli_bad_option(cmd, c, argv);
-	}
-	if (argc - optind < min)
-		return cli_usage(cmd, "missing argument");
-	if (argc - optind > max)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + max]);
-	return -1;
-}
 
 /* ---- list ---- */
 
@@ -167,7 +98,7 @@ static int list_run(cli_ctx *ctx, int argc, char **argv)
 			cli_runs_json_info(&j, r);
 		} else {
 			char start[32];
-			fmt_time(start, r->start_ms);
+			cli_runs_fmt_time(start, r->start_ms);
 			printf("%-32s %-4s %-9s %-20s %s%s\n", r->run_id, r->experiment_id, mlops_run_status_name(r->status),
 			       start, r->run_name, r->deleted ? " (deleted)" : "");
 		}
@@ -228,7 +159,7 @@ static void show_kv(cli_ctx *ctx, cli_json *j, mlops_runs_kv_iter *it, const cha
 
 static int show_run(cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = help_only(ctx, "runs show", show_usage, 1, 1, argc, argv);
+	int rc = cli_runs_json_operands(ctx, "runs show", show_usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
 	mlops_store *store = cli_store(ctx);
@@ -269,8 +200,8 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 		cli_json_begin_object(&j);
 		cli_json_key(&j, "params");
 	} else {
-		fmt_time(t1, info->start_ms);
-		fmt_time(t2, info->end_ms);
+		cli_runs_fmt_time(t1, info->start_ms);
+		cli_runs_fmt_time(t2, info->end_ms);
 		printf("run %s '%s'\n  experiment %s, %s%s, user %s\n  start %s, end %s\n", info->run_id, info->run_name,
 		       info->experiment_id, mlops_run_status_name(info->status), info->deleted ? " (deleted)" : "",
 		       info->user, t1, t2);
@@ -329,16 +260,7 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 	int arc;
 	while ((arc = mlops_artifact_next(&a, arts)) == 0) {
 		if (ctx->json) {
-			cli_json_begin_object(&j);
-			cli_json_key(&j, "path");
-			cli_json_string(&j, a->path);
-			cli_json_key(&j, "object_id");
-			cli_json_string(&j, a->object_id);
-			cli_json_key(&j, "size");
-			cli_json_uint(&j, a->size);
-			cli_json_key(&j, "mode");
-			cli_json_uint(&j, a->mode);
-			cli_json_end_object(&j);
+			cli_runs_json_artifact(&j, a);
 		} else {
 			printf("  %-40s %10llu  %04o  %s\n", a->path, (unsigned long long)a->size, (unsigned)a->mode,
 			       a->object_id);
@@ -397,7 +319,7 @@ static const char restore_usage[] =
 
 static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool del, int argc, char **argv)
 {
-	int rc = help_only(ctx, cmd, usage, 1, 1, argc, argv);
+	int rc = cli_runs_json_operands(ctx, cmd, usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
 	mlops_store *store = cli_store(ctx);

@@ -1,15 +1,40 @@
 /*
  * Sub-commands of 'mlops runs' defined outside cmd_runs.c, for its table: logging from the shell
- * (cmd_runs_log.c) and, in cmd_runs_query.c, the query commands (search, compare, export, import); and, in
- * cmd_runs_resolve.c, how their arguments name experiments and runs.
+ * (cmd_runs_log.c) and, in cmd_runs_query.c, the query commands (search, compare, export, import); in
+ * cmd_runs_resolve.c, how their arguments name experiments and runs; in cmd_runs_common.c, the parsing and
+ * printing helpers the runs and experiments commands share.
  */
 #ifndef MLOPS_CLI_CMD_RUNS_H
 #define MLOPS_CLI_CMD_RUNS_H
 
 #include "cli.h"
 
-/* Print a run's info as a JSON object (the form of 'runs list --json'). */
+/* cmd_runs_common.c */
+
+/* Format ms since the epoch as UTC ISO 8601 ("2024-05-01T12:00:00Z"), "-" when ms <= 0. Never fails. */
+void cli_runs_fmt_time(char out[32], int64_t ms);
+
+/* Print a run's info as a JSON object (the form of 'runs list --json'). Never fails. */
 void cli_runs_json_info(cli_json *j, const mlops_run_info *r);
+
+/* Print an artifact as a JSON object {path, object_id, size, mode} (the form of 'runs show --json'). Never
+ * fails. */
+void cli_runs_json_artifact(cli_json *j, const mlops_artifact_info *a);
+
+/* Check that min..max operands are left at argv[optind...]: -1 when so, else CLI_USAGE after printing missing
+ * (too few) or the first unexpected argument (too many). */
+int cli_runs_operand_count(const char *cmd, const char *missing, int min, int max, int argc, char **argv);
+
+/* Parse a sub-command whose only options are --json and --help and that takes min..max operands (left at
+ * argv[optind...]). Returns -1 when the command should go on, else the exit code to return: CLI_OK after printing
+ * usage for --help, CLI_USAGE after a usage error. */
+int cli_runs_json_operands(cli_ctx *ctx, const char *cmd, const char *usage, int min, int max, int argc,
+                           char **argv);
+
+/* Open the store and resolve the run arg names (see cli_runs_run_id()) into id: CLI_OK with *store and id set,
+ * or CLI_FAIL after printing why. */
+int cli_runs_open_run(mlops_store **store, char id[MLOPS_RUN_ID_BUFSIZE], cli_ctx *ctx, const char *cmd,
+                      const char *arg);
 
 /* cmd_runs_log.c */
 int cli_runs_start_run(cli_ctx *ctx, int argc, char **argv);

@@ -373,16 +373,7 @@ int cli_runs_log_artifact_run(cli_ctx *ctx, int argc, char **argv)
 	cli_json_init(&j, stdout);
 	cli_json_begin_array(&j);
 	while ((rc = mlops_artifact_next(&a, it)) == 0) {
-		cli_json_begin_object(&j);
-		cli_json_key(&j, "path");
-		cli_json_string(&j, a->path);
-		cli_json_key(&j, "object_id");
-		cli_json_string(&j, a->object_id);
-		cli_json_key(&j, "size");
-		cli_json_uint(&j, a->size);
-		cli_json_key(&j, "mode");
-		cli_json_uint(&j, a->mode);
-		cli_json_end_object(&j);
+		cli_runs_json_artifact(&j, a);
 	}
 	cli_json_end_array(&j);
 	cli_json_end(&j);

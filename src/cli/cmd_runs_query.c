@@ -9,48 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_LIST 256
-
-static void json_info(cli_json *j, const mlops_run_info *r)
-{
-	cli_json_begin_object(j);
-	cli_json_key(j, "run_id");
-	cli_json_string(j, r->run_id);
-	cli_json_key(j, "run_name");
-	cli_json_string(j, r->run_name);
-	cli_json_key(j, "experiment_id");
-	cli_json_string(j, r->experiment_id);
-	cli_json_key(j, "user_id");
-	cli_json_string(j, r->user);
-	cli_json_key(j, "status");
-	cli_json_string(j, mlops_run_status_name(r->status));
-	cli_json_key(j, "start_time");
-	cli_json_int(j, r->start_ms);
-	cli_json_key(j, "end_time");
-	if (r->end_ms)
-		cli_json_int(j, r->end_ms);
-	else
-		cli_json_null(j);
-	cli_json_key(j, "lifecycle_stage");
-	cli_json_string(j, r->deleted ? "deleted" : "active");
-	cli_json_key(j, "parent_run_id");
-	cli_json_string(j, r->parent_run_id);
-	cli_json_end_object(j);
-}
-
-static void fmt_time(char out[32], int64_t ms)
-{
-	if (ms <= 0) {
-		snprintf(out, 32, "-");
-		return;
-	}
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* Shortest text that reads back as the same double (%.17g is always enough; try shorter first). */
 static void fmt_num(char out[40], double v)
@@ -115,7 +75,7 @@ static void json_row(cli_json *j, const mlops_run_row *row)
 {
 	cli_json_begin_object(j);
 	cli_json_key(j, "info");
-	json_info(j, row->info);
+	cli_runs_json_info(j, row->info);
 	cli_json_key(j, "data");
 	cli_json_begin_object(j);
 	cli_json_key(j, "params");
@@ -160,7 +120,7 @@ static void json_row(cli_json *j, const mlops_run_row *row)
 static void text_row(const mlops_run_row *row)
 {
 	char start[32];
-	fmt_time(start, row->info->start_ms);
+	cli_runs_fmt_time(start, row->info->start_ms);
 	printf("%-32s %-4s %-9s %-20s %s%s\n", row->info->run_id, row->info->experiment_id,
 	       mlops_run_status_name(row->info->status), start, row->info->run_name, row->info->deleted ? " (deleted)" : "");
 	for (size_t k = 0; k < row->n_metrics; k++) {
@@ -408,7 +368,7 @@ static void compare_json(const mlops_run_compare *cmp, size_t nr, size_t nc)
 		mlops_run_compare_run(&info, cmp, i);
 		cli_json_begin_object(&j);
 		cli_json_key(&j, "info");
-		json_info(&j, info);
+		cli_runs_json_info(&j, info);
 		cli_json_key(&j, "values");
 		cli_json_begin_array(&j);
 		for (size_t k = 0; k < nc; k++) {
