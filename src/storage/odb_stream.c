@@ -1,8 +1,7 @@
 /*
  * Streaming access to objects: the writer (constant memory, chunks cut and stored as data arrives, by a second
- * thread for large content), the reader
- * (random access through a chunk offset table, each chunk verified before its bytes are returned), whole-object
- * get, and file import/export.
+ * thread for large content), the reader (random access through a chunk offset table, each chunk verified before its
+ * bytes are returned), whole-object get, and file import/export.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +62,7 @@ struct mlops_odb_writer {
 	uint64_t total;
 	odb_builder bld;
 	odb_pipe *pipe;    /* NULL until the content reaches WRITER_BUF */
+	bool no_pipe;      /* the storing thread could not be started */
 	int err;           /* first failure, sticky */
 	bool finished;
 };
@@ -274,8 +274,11 @@ int mlops__odb_writer_write(mlops_odb_writer *w, const void *data, size_t n)
 		p += k;
 		left -= k;
 		if (w->len == WRITER_BUF) {
-			if (!w->pipe && (rc = pipe_start(&w->pipe, w->odb)) != 0)
-				break;
+			if (!w->pipe && !w->no_pipe && pipe_start(&w->pipe, w->odb) != 0) {
+				/* No thread or no memory for the queue: store the chunks on this thread instead. */
+				w->no_pipe = true;
+				mlops__error_reset();
+			}
 			if ((rc = writer_drain(w, false)) != 0)
 				break;
 		}
