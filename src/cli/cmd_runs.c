@@ -162,11 +162,9 @@ static int show_run(cli_ctx *ctx, int argc, char **argv)
 	int rc = cli_runs_json_operands(ctx, "runs show", show_usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs show", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs show", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	mlops_run_info *info;
 	cli_saved_error err;
@@ -322,11 +320,9 @@ static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool d
 	int rc = cli_runs_json_operands(ctx, cmd, usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, cmd, argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, cmd, argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if ((del ? mlops_runs_delete(store, id) : mlops_runs_restore(store, id)) < 0)
 		return cli_fail(cmd);
@@ -482,11 +478,9 @@ static int history_run(cli_ctx *ctx, int argc, char **argv)
 		                                                          : "unexpected argument '%s'",
 		                 argv[argc - 1]);
 	const char *key = argv[optind + 1];
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs metric-history", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs metric-history", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	mlops_metric_history *h;
 	if (mlops_runs_metric_history(&h, store, id, key, &ho) < 0)

@@ -182,12 +182,10 @@ int cli_runs_log_param_run(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 3)
 		return cli_usage("runs log-param", "expected RUN_ID KEY VALUE");
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
 	const char *key = argv[optind + 1], *value = argv[optind + 2];
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs log-param", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs log-param", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if (mlops_runs_log_param(store, id, key, value, flags) < 0)
 		return cli_fail("runs log-param");
@@ -238,11 +236,9 @@ int cli_runs_log_metric_run(cli_ctx *ctx, int argc, char **argv)
 	double v = strtod(text, &end);
 	if (end == text || *end != '\0')
 		return cli_usage("runs log-metric", "'%s' is not a number", text);
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs log-metric", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs log-metric", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if (mlops_runs_log_metric(store, id, key, v, step, ts) < 0)
 		return cli_fail("runs log-metric");
@@ -293,12 +289,10 @@ int cli_runs_set_tag_run(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != (del ? 2 : 3))
 		return cli_usage("runs set-tag", del ? "expected RUN_ID KEY" : "expected RUN_ID KEY VALUE");
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
 	const char *key = argv[optind + 1], *value = del ? NULL : argv[optind + 2];
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs set-tag", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs set-tag", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if ((del ? mlops_runs_delete_tag(store, id, key) : mlops_runs_set_tag(store, id, key, value)) < 0)
 		return cli_fail("runs set-tag");
@@ -337,11 +331,9 @@ int cli_runs_log_artifact_run(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage("runs log-artifact", "expected RUN_ID PATH");
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs log-artifact", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs log-artifact", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	/* Artifacts go through a run handle; resuming a finished run would change its status, so refuse it. */
 	mlops_run_info *info;
@@ -412,11 +404,9 @@ int cli_runs_end_run(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage("runs end", "expected RUN_ID");
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_RUN_ID_BUFSIZE];
-	if (cli_runs_run_id(id, store, "runs end", argv[optind]) != CLI_OK)
+	if (cli_runs_open_run(&store, id, ctx, "runs end", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if (mlops_runs_set_terminated(store, id, status, 0) < 0)
 		return cli_fail("runs end");
