@@ -218,42 +218,29 @@ struct mlops_artifact_iter {
 	mlops_runs__list list;
 };
 
+static int artifact_row(mlops_runs__list *l, sqlite3_stmt *st)
+{
+	int err = 0;
+	mlops_artifact_info a;
+	a.path = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(st, 0), &err);
+	a.object_id = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(st, 1), &err);
+	a.size = (uint64_t)sqlite3_column_int64(st, 2);
+	a.mode = (uint32_t)sqlite3_column_int64(st, 3);
+	a.created_ms = sqlite3_column_int64(st, 4);
+	return err ? err : mlops_runs__list_push(l, &a, sizeof(a));
+}
+
 /* Rows under prefix (a path or a directory; NULL/"" for all) in path order, into a list of mlops_artifact_info. */
 static int artifacts_read(mlops_runs__list *l, mlops_store *store, const char *run_id, const char *prefix)
 {
 	int rc = mlops_runs__check_artifact_path(prefix, true);
 	if (rc)
 		return rc;
-	mlops_db *db = mlops_store__db(store);
-	if ((rc = mlops__db_begin_read(db)) != 0)
-		return rc;
-	mlops_runs__run_state st;
-	rc = mlops_runs__run_lookup(&st, store, run_id);
-	sqlite3_stmt *s;
-	if (!rc && (rc = mlops__db_prepare(&s, db,
-	                                   "SELECT path, oid, size, mode, created_ms FROM runs_artifacts WHERE rid = ?1 "
-	                                   "AND (?2 = '' OR path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/') "
-	                                   "ORDER BY path")) == 0) {
-		sqlite3_bind_int64(s, 1, st.rid);
-		if ((rc = mlops__db_bind_text(s, 2, prefix ? prefix : "")) == 0) {
-			while ((rc = mlops__db_step(db, s, "cannot list artifacts")) == 1) {
-				int err = 0;
-				mlops_artifact_info a;
-				a.path = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(s, 0), &err);
-				a.object_id = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(s, 1), &err);
-				a.size = (uint64_t)sqlite3_column_int64(s, 2);
-				a.mode = (uint32_t)sqlite3_column_int64(s, 3);
-				a.created_ms = sqlite3_column_int64(s, 4);
-				if (err || (err = mlops_runs__list_push(l, &a, sizeof(a))) != 0) {
-					rc = err;
-					break;
-				}
-			}
-		}
-		mlops__db_done(s);
-	}
-	mlops__db_commit(db);
-	return rc;
+	return mlops_runs__run_rows(l, store, run_id,
+	                            "SELECT path, oid, size, mode, created_ms FROM runs_artifacts WHERE rid = ?1 "
+	                            "AND (?2 = '' OR path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/') "
+	                            "ORDER BY path",
+	                            prefix ? prefix : "", "cannot list artifacts", artifact_row);
 }
 
 int mlops_runs_artifacts(mlops_artifact_iter **out, mlops_store *store, const char *run_id, const char *prefix)

@@ -25,6 +25,13 @@ struct mlops_metric_history {
 #define SUMMARY_FROM \
 	" FROM runs_metrics m JOIN runs_metric_keys k ON k.kid = m.kid WHERE m.rid = ?"
 
+static int summary_row(mlops_runs__list *l, sqlite3_stmt *st)
+{
+	mlops_metric_summary m;
+	int rc = mlops_runs__summary_read(&m, &l->arena, st, 0);
+	return rc ? rc : mlops_runs__list_push(l, &m, sizeof(m));
+}
+
 int mlops_runs_metrics(mlops_metric_iter **out, mlops_store *store, const char *run_id)
 {
 	if (!out || !store)
@@ -33,27 +40,9 @@ int mlops_runs_metrics(mlops_metric_iter **out, mlops_store *store, const char *
 	mlops_metric_iter *it = mlops__calloc(1, sizeof(*it));
 	if (!it)
 		return MLOPS_ENOMEM;
-	mlops_db *db = mlops_store__db(store);
-	int rc = mlops__db_begin_read(db);
-	if (rc) {
-		free(it);
-		return rc;
-	}
-	mlops_runs__run_state st;
-	rc = mlops_runs__run_lookup(&st, store, run_id);
-	sqlite3_stmt *s;
-	if (!rc && (rc = mlops__db_prepare(&s, db, "SELECT " MLOPS_RUNS__SUMMARY_COLUMNS SUMMARY_FROM
-	                                           " ORDER BY k.key")) == 0) {
-		sqlite3_bind_int64(s, 1, st.rid);
-		while ((rc = mlops__db_step(db, s, "cannot read metrics")) == 1) {
-			mlops_metric_summary m;
-			if ((rc = mlops_runs__summary_read(&m, &it->list.arena, s, 0)) != 0 ||
-			    (rc = mlops_runs__list_push(&it->list, &m, sizeof(m))) != 0)
-				break;
-		}
-		mlops__db_done(s);
-	}
-	mlops__db_commit(db);
+	int rc = mlops_runs__run_rows(&it->list, store, run_id,
+	                              "SELECT " MLOPS_RUNS__SUMMARY_COLUMNS SUMMARY_FROM " ORDER BY k.key", NULL,
+	                              "cannot read metrics", summary_row);
 	if (rc) {
 		mlops_metric_iter_free(it);
 		return rc;

@@ -61,6 +61,17 @@ int mlops_run_log_input(mlops_run *run, const char *kind, const char *id, const 
 	return mlops_runs__end_tx(db, rc < 0 ? rc : 0);
 }
 
+static int input_row(mlops_runs__list *l, sqlite3_stmt *st)
+{
+	int err = 0;
+	mlops_run_input in;
+	in.kind = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(st, 0), &err);
+	in.id = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(st, 1), &err);
+	in.context = mlops_runs__arena_strdup(&l->arena, (const char *)sqlite3_column_text(st, 2), &err);
+	in.created_ms = sqlite3_column_int64(st, 3);
+	return err ? err : mlops_runs__list_push(l, &in, sizeof(in));
+}
+
 int mlops_runs_inputs(mlops_input_iter **out, mlops_store *store, const char *run_id)
 {
 	if (!out || !store)
@@ -69,34 +80,10 @@ int mlops_runs_inputs(mlops_input_iter **out, mlops_store *store, const char *ru
 	mlops_input_iter *it = mlops__calloc(1, sizeof(*it));
 	if (!it)
 		return MLOPS_ENOMEM;
-	mlops_db *db = mlops_store__db(store);
-	int rc = mlops__db_begin_read(db);
-	if (rc) {
-		free(it);
-		return rc;
-	}
-	mlops_runs__run_state st;
-	rc = mlops_runs__run_lookup(&st, store, run_id);
-	sqlite3_stmt *s;
-	if (!rc && (rc = mlops__db_prepare(&s, db, "SELECT kind, id, context, created_ms FROM runs_inputs WHERE rid = ? "
-	                                           "ORDER BY created_ms, kind, id")) == 0) {
-		sqlite3_bind_int64(s, 1, st.rid);
-		while ((rc = mlops__db_step(db, s, "cannot list inputs")) == 1) {
-			int err = 0;
-			mlops_runs__arena *a = &it->list.arena;
-			mlops_run_input in;
-			in.kind = mlops_runs__arena_strdup(a, (const char *)sqlite3_column_text(s, 0), &err);
-			in.id = mlops_runs__arena_strdup(a, (const char *)sqlite3_column_text(s, 1), &err);
-			in.context = mlops_runs__arena_strdup(a, (const char *)sqlite3_column_text(s, 2), &err);
-			in.created_ms = sqlite3_column_int64(s, 3);
-			if (err || (err = mlops_runs__list_push(&it->list, &in, sizeof(in))) != 0) {
-				rc = err;
-				break;
-			}
-		}
-		mlops__db_done(s);
-	}
-	mlops__db_commit(db);
+	int rc = mlops_runs__run_rows(&it->list, store, run_id,
+	                              "SELECT kind, id, context, created_ms FROM runs_inputs WHERE rid = ? "
+	                              "ORDER BY created_ms, kind, id",
+	                              NULL, "cannot list inputs", input_row);
 	if (rc) {
 		mlops_input_iter_free(it);
 		return rc;

@@ -81,6 +81,30 @@ const void *mlops_runs__list_next(mlops_runs__list *l, size_t item_size)
 	return (const char *)l->items + l->pos++ * item_size;
 }
 
+int mlops_runs__run_rows(mlops_runs__list *l, mlops_store *store, const char *run_id, const char *sql,
+                         const char *text2, const char *what, mlops_runs__row_fn row)
+{
+	mlops_db *db = mlops_store__db(store);
+	int rc = mlops__db_begin_read(db);
+	if (rc)
+		return rc;
+	mlops_runs__run_state st;
+	rc = mlops_runs__run_lookup(&st, store, run_id);
+	sqlite3_stmt *s;
+	if (!rc && (rc = mlops__db_prepare(&s, db, sql)) == 0) {
+		sqlite3_bind_int64(s, 1, st.rid);
+		if (!text2 || (rc = mlops__db_bind_text(s, 2, text2)) == 0) {
+			while ((rc = mlops__db_step(db, s, what)) == 1) {
+				if ((rc = row(l, s)) != 0)
+					break;
+			}
+		}
+		mlops__db_done(s);
+	}
+	mlops__db_commit(db);
+	return rc;
+}
+
 /* ---- key/value iterator ---- */
 
 struct mlops_runs_kv_iter {

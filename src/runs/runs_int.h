@@ -145,6 +145,15 @@ int mlops_runs__run_info_read(mlops_run_info *info, mlops_runs__arena *a, sqlite
 
 int mlops_runs__summary_read(mlops_metric_summary *out, mlops_runs__arena *a, sqlite3_stmt *st, int col0);
 
+/* Converts one row of st into an item appended to l (strings into l->arena); 0 or a negative MLOPS_E*. */
+typedef int (*mlops_runs__row_fn)(mlops_runs__list *l, sqlite3_stmt *st);
+
+/* Look the run up and append one item per row of sql to l, in a read transaction (read.c). sql takes the run's
+ * rid as ?1 and, when text2 is not NULL, text2 as ?2; what is the step failure message ("cannot list inputs").
+ * MLOPS_EINVAL/MLOPS_ENOTFOUND for the run id, or the error of the database or of row. */
+int mlops_runs__run_rows(mlops_runs__list *l, mlops_store *store, const char *run_id, const char *sql,
+                         const char *text2, const char *what, mlops_runs__row_fn row);
+
 /* Key/value pairs from sql (one int64 parameter; columns key, value) into a new iterator / appended to a list of
  * mlops_runs_kv (read.c). */
 int mlops_runs__kv_query(mlops_runs_kv_iter **out, mlops_store *store, const char *sql, int64_t id);
