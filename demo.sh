@@ -81,11 +81,71 @@ demo_gc() {
 	mlops --json gc --dry-run
 }
 
-# Module demos (datasets, runs, ...) add their step functions here, in the order they should run.
+demo_datasets() {
+	step "version a small dataset: a directory with a CSV and a README"
+	mkdir -p "$WORK/iris"
+	cat >"$WORK/iris/train.csv" <<'CSV'
+id,sepal_length,petal_length,species
+1,5.1,1.4,setosa
+2,4.9,1.4,setosa
+3,7.0,4.7,versicolor
+4,6.4,4.5,versicolor
+5,6.3,6.0,virginica
+6,5.8,5.1,virginica
+CSV
+	printf 'Six iris flowers, for the demo.\n' >"$WORK/iris/README.txt"
+	mlops data commit -m "six flowers" iris "$WORK/iris"
+
+	step "add two rows and commit again; log, diff (with row counts) and status"
+	printf '7,5.0,1.5,setosa\n8,6.7,5.7,virginica\n' >>"$WORK/iris/train.csv"
+	mlops data commit -m "two more rows" iris "$WORK/iris"
+	mlops data log iris
+	mlops data diff iris@v1 iris@v2
+	mlops data status "$WORK/iris"
+
+	step "schema and statistics inferred at commit, then validation against expectations"
+	mlops data schema iris@latest train.csv
+	cat >"$WORK/expect.json" <<'JSON'
+{"expectations": [
+  {"type": "not_null", "column": "id"},
+  {"type": "unique", "column": "id"},
+  {"type": "between", "column": "sepal_length", "min": 4, "max": 8},
+  {"type": "in_set", "column": "species", "values": ["setosa", "versicolor", "virginica"]},
+  {"type": "row_count", "min": 1, "max": 1000}
+]}
+JSON
+	mlops data validate -e "$WORK/expect.json" iris@latest train.csv >/dev/null && echo "validation passed"
+
+	step "check the first version out into a new directory, byte for byte"
+	mlops data checkout iris@v1 "$WORK/iris-v1"
+	show diff <(head -7 "$WORK/iris/train.csv") "$WORK/iris-v1/train.csv" && echo "v1 restored"
+}
+
+demo_runs() {
+	step "track a small training run: params, a metric per epoch, the dataset as input"
+	RUN="$(mlops runs start --experiment demo --name first-run --tag team=demo)"
+	mlops runs log-param "$RUN" lr 0.01
+	mlops runs log-param "$RUN" optimizer adam
+	for epoch in 0 1 2 3 4; do
+		loss="$(python3 -c "print(round(1.0 / (1 + $epoch), 4))")"
+		mlops runs log-metric --step "$epoch" "$RUN" loss "$loss"
+	done
+	mlops runs log-artifact "$RUN" "$WORK/expect.json"
+	mlops runs end "$RUN"
+
+	step "search runs with a filter, and the metric history"
+	mlops runs search --experiment demo --filter "metrics.loss.min < 0.3 AND params.optimizer = 'adam'" \
+		--order-by 'metrics.loss ASC' --metric loss --param lr
+	mlops runs metric-history "$RUN" loss
+}
+
+# Module demos add their step functions here, in the order they should run.
 run_demo() {
 	setup_and_build
 	demo_init
 	demo_objects
+	demo_datasets
+	demo_runs
 	demo_info
 	demo_verify
 	demo_gc
