@@ -358,58 +358,75 @@ int mlops_experiment_delete_tag(mlops_store *store, const char *experiment_id, c
 	return mlops_runs__end_tx(mlops_store__db(store), rc);
 }
 
-int mlops_experiment_delete(mlops_store *store, const char *experiment_id)
-{
-	int64_t id;
-	int lc;
-	int rc = exp_begin(&id, &lc, store, experiment_id, "delete experiment", true);
-	if (rc)
-		return rc;
-	if (id == 0)
-		rc = mlops__error(MLOPS_EINVAL, "the Default experiment (id 0) cannot be deleted");
-	else if (lc == MLOPS_RUNS__DELETED)
-		rc = mlops__error(MLOPS_ECONFLICT, "experiment %s is already deleted", experiment_id);
-	char now[24];
-	snprintf(now, sizeof(now), "%lld", (long long)mlops__now_ms());
-	if (!rc)
-		rc = exp_exec(store,
-		              "UPDATE runs_experiments SET lifecycle = 1, deleted_ms = CAST(?2 AS INTEGER), "
-		              "last_update_ms = CAST(?2 AS INTEGER) WHERE id = ?1",
-		              id, now, NULL, "cannot delete experiment", NULL);
-	if (!rc)
-		rc = exp_exec(store,
-		              "UPDATE runs_runs SET lifecycle = 1, deleted_ms = CAST(?2 AS INTEGER), "
-		              "deleted_by_experiment = 1 WHERE experiment_id = ?1 AND lifecycle = 0",
-		              id, now, NULL, "cannot delete the experiment's runs", NULL);
-	if (!rc)
-		rc = mlops_runs__audit(store, "experiment.delete", "experiment", experiment_id, NULL, NULL, NULL, NULL);
-	return mlops_runs__end_tx(mlops_store__db(store), rc);
-}
+/* The statements of a lifecycle change: the experiment row (?1 id, ?2 now) and its runs (?1 id, ?2 now when
+ * runs_now). */
+typedef struct exp_lifecycle {
+	const char *what;
+	const char *exp_sql;
+	const char *exp_fail;
+	const char *runs_sql;
+	const char *runs_fail;
+	bool runs_now;
+	const char *audit;
+} exp_lifecycle;
 
-int mlops_experiment_restore(mlops_store *store, const char *experiment_id)
+static const exp_lifecycle exp_delete = {
+	"delete experiment",
+	"UPDATE runs_experiments SET lifecycle = 1, deleted_ms = CAST(?2 AS INTEGER), "
+	"last_update_ms = CAST(?2 AS INTEGER) WHERE id = ?1",
+	"cannot delete experiment",
+	"UPDATE runs_runs SET lifecycle = 1, deleted_ms = CAST(?2 AS INTEGER), "
+	"deleted_by_experiment = 1 WHERE experiment_id = ?1 AND lifecycle = 0",
+	"cannot delete the experiment's runs",
+	true,
+	"experiment.delete",
+};
+
+static const exp_lifecycle exp_restore = {
+	"restore experiment",
+	"UPDATE runs_experiments SET lifecycle = 0, deleted_ms = NULL, "
+	"last_update_ms = CAST(?2 AS INTEGER) WHERE id = ?1",
+	"cannot restore experiment",
+	"UPDATE runs_runs SET lifecycle = 0, deleted_ms = NULL, deleted_by_experiment = 0 "
+	"WHERE experiment_id = ?1 AND deleted_by_experiment = 1",
+	"cannot restore the experiment's runs",
+	false,
+	"experiment.restore",
+};
+
+/* Delete or restore an experiment and the runs its deletion hid, with the audit row, in one write transaction. */
+static int exp_set_lifecycle(mlops_store *store, const char *experiment_id, const exp_lifecycle *op)
 {
 	int64_t id;
 	int lc;
-	int rc = exp_begin(&id, &lc, store, experiment_id, "restore experiment", true);
+	int rc = exp_begin(&id, &lc, store, experiment_id, op->what, true);
 	if (rc)
 		return rc;
-	if (lc != MLOPS_RUNS__DELETED)
+	if (op == &exp_delete && id == 0)
+		rc = mlops__error(MLOPS_EINVAL, "the Default experiment (id 0) cannot be deleted");
+	else if (op == &exp_delete && lc == MLOPS_RUNS__DELETED)
+		rc = mlops__error(MLOPS_ECONFLICT, "experiment %s is already deleted", experiment_id);
+	else if (op == &exp_restore && lc != MLOPS_RUNS__DELETED)
 		rc = mlops__error(MLOPS_ECONFLICT, "experiment %s is not deleted", experiment_id);
 	char now[24];
 	snprintf(now, sizeof(now), "%lld", (long long)mlops__now_ms());
 	if (!rc)
-		rc = exp_exec(store,
-		              "UPDATE runs_experiments SET lifecycle = 0, deleted_ms = NULL, "
-		              "last_update_ms = CAST(?2 AS INTEGER) WHERE id = ?1",
-		              id, now, NULL, "cannot restore experiment", NULL);
+		rc = exp_exec(store, op->exp_sql, id, now, NULL, op->exp_fail, NULL);
 	if (!rc)
-		rc = exp_exec(store,
-		              "UPDATE runs_runs SET lifecycle = 0, deleted_ms = NULL, deleted_by_experiment = 0 "
-		              "WHERE experiment_id = ?1 AND deleted_by_experiment = 1",
-		              id, NULL, NULL, "cannot restore the experiment's runs", NULL);
+		rc = exp_exec(store, op->runs_sql, id, op->runs_now ? now : NULL, NULL, op->runs_fail, NULL);
 	if (!rc)
-		rc = mlops_runs__audit(store, "experiment.restore", "experiment", experiment_id, NULL, NULL, NULL, NULL);
+		rc = mlops_runs__audit(store, op->audit, "experiment", experiment_id, NULL, NULL, NULL, NULL);
 	return mlops_runs__end_tx(mlops_store__db(store), rc);
+}
+
+int mlops_experiment_delete(mlops_store *store, const char *experiment_id)
+{
+	return exp_set_lifecycle(store, experiment_id, &exp_delete);
+}
+
+int mlops_experiment_restore(mlops_store *store, const char *experiment_id)
+{
+	return exp_set_lifecycle(store, experiment_id, &exp_restore);
 }
 
 int mlops_experiment_tags(mlops_runs_kv_iter **out, mlops_store *store, const char *experiment_id)
