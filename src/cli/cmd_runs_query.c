@@ -650,10 +650,9 @@ int cli_runs_export(cli_ctx *ctx, int argc, char **argv)
 		default: return cli_bad_option(cmd, c, argv);
 		}
 	}
-	if (argc - optind < 1)
-		return cli_usage(cmd, "missing DIR");
-	if (argc - optind > 1)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	int rc = cli_runs_operand_count(cmd, "missing DIR", 1, 1, argc, argv);
+	if (rc >= 0)
+		return rc;
 	const char *dir = argv[optind];
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
@@ -711,16 +710,15 @@ int cli_runs_import(cli_ctx *ctx, int argc, char **argv)
 		default: return cli_bad_option(cmd, c, argv);
 		}
 	}
-	if (argc - optind < 1)
-		return cli_usage(cmd, "missing DIR");
-	if (argc - optind > 1)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	int rc = cli_runs_operand_count(cmd, "missing DIR", 1, 1, argc, argv);
+	if (rc >= 0)
+		return rc;
 	const char *dir = argv[optind];
 	mlops_store *store = cli_store(ctx);
 	if (store == NULL)
 		return CLI_FAIL;
 	mlops_mlflow_stats st = MLOPS_MLFLOW_STATS_INIT;
-	int rc = mlops_runs_import_mlflow(&st, store, dir, &mo);
+	rc = mlops_runs_import_mlflow(&st, store, dir, &mo);
 	if (rc < 0) {
 		rc = cli_fail(cmd);
 		if (st.runs)
