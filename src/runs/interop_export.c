@@ -63,6 +63,22 @@ static int write_file(const char *path, const void *data, size_t n)
 	return rc ? mlops__error_prefix("mlflow export: cannot write '%s'", path) : 0;
 }
 
+/* End the YAML text in b with a newline and write it as dir/meta.yaml, unless rc already holds an error; b is
+ * freed either way. Returns the final code. */
+static int write_meta(int rc, const char *dir, mlops_buf *b)
+{
+	if (!rc)
+		rc = mlops__buf_putc(b, '\n');
+	char *meta = NULL;
+	if (!rc && !(meta = mlops__path_join(dir, "meta.yaml")))
+		rc = MLOPS_ENOMEM;
+	if (!rc)
+		rc = write_file(meta, b->data, b->len);
+	free(meta);
+	mlops__buf_free(b);
+	return rc;
+}
+
 /* Write value to <dir>/<key>, creating the directories a key with '/' needs. */
 static int write_keyed(const char *dir, const char *key, const char *value)
 {
@@ -202,15 +218,7 @@ static int export_run(export_ctx *x, const char *exp_dir, const mlops_run_info *
 		                       (long long)info->start_ms, info->status);
 	if (!rc)
 		rc = yaml_str(&b, info->user ? info->user : "");
-	if (!rc)
-		rc = mlops__buf_putc(&b, '\n');
-	char *meta = NULL;
-	if (!rc && !(meta = mlops__path_join(run_dir, "meta.yaml")))
-		rc = MLOPS_ENOMEM;
-	if (!rc)
-		rc = write_file(meta, b.data, b.len);
-	free(meta);
-	mlops__buf_free(&b);
+	rc = write_meta(rc, run_dir, &b);
 	mlops_runs_kv_iter *it = NULL;
 	if (!rc && (rc = mlops_runs_params(&it, x->store, info->run_id)) == 0)
 		rc = export_kv(x, run_dir, "params", it, &x->st.params);
@@ -293,15 +301,7 @@ static int export_experiment(export_ctx *x, const mlops_experiment_info *e)
 		                       (long long)e->last_update_ms, e->deleted ? "deleted" : "active");
 	if (!rc)
 		rc = yaml_str(&b, e->name);
-	if (!rc)
-		rc = mlops__buf_putc(&b, '\n');
-	char *meta = NULL;
-	if (!rc && !(meta = mlops__path_join(dir, "meta.yaml")))
-		rc = MLOPS_ENOMEM;
-	if (!rc)
-		rc = write_file(meta, b.data, b.len);
-	free(meta);
-	mlops__buf_free(&b);
+	rc = write_meta(rc, dir, &b);
 	if (!rc && e->n_tags) {
 		char *tdir = NULL;
 		rc = mkdir_in(&tdir, dir, "tags");
