@@ -236,56 +236,48 @@ int mlops_runs_set_terminated(mlops_store *store, const char *run_id, int status
 	return mlops_runs__terminate(store, run_id, status, end_ms);
 }
 
-int mlops_runs_delete(mlops_store *store, const char *run_id)
+/* Soft-delete (del) or restore a run, with its audit row, in one write transaction; fn names the public call. */
+static int run_set_lifecycle(mlops_store *store, const char *run_id, bool del, const char *fn)
 {
 	if (!store)
-		return mlops__error(MLOPS_EINVAL, "mlops_runs_delete: NULL store");
+		return mlops__error(MLOPS_EINVAL, "%s: NULL store", fn);
 	int rc = mlops_runs__check_run_id(run_id);
-	if (rc || (rc = mlops_runs__begin_write(store, "delete run")) != 0)
-		return rc;
-	mlops_db *db = mlops_store__db(store);
-	mlops_runs__run_state st;
-	rc = mlops_runs__run_lookup(&st, store, run_id);
-	if (!rc && st.lifecycle == MLOPS_RUNS__DELETED)
-		rc = mlops__error(MLOPS_ECONFLICT, "run %s is already deleted", run_id);
-	sqlite3_stmt *s;
-	if (!rc && (rc = mlops__db_prepare(&s, db, "UPDATE runs_runs SET lifecycle = 1, deleted_ms = ?, "
-	                                           "deleted_by_experiment = 0 WHERE rid = ?")) == 0) {
-		sqlite3_bind_int64(s, 1, mlops__now_ms());
-		sqlite3_bind_int64(s, 2, st.rid);
-		rc = mlops__db_step(db, s, "cannot delete run");
-		mlops__db_done(s);
-	}
-	if (rc >= 0)
-		rc = mlops_runs__audit(store, "run.delete", "run", run_id, NULL, NULL, NULL, NULL);
-	return mlops_runs__end_tx(db, rc < 0 ? rc : 0);
-}
-
-int mlops_runs_restore(mlops_store *store, const char *run_id)
-{
-	if (!store)
-		return mlops__error(MLOPS_EINVAL, "mlops_runs_restore: NULL store");
-	int rc = mlops_runs__check_run_id(run_id);
-	if (rc || (rc = mlops_runs__begin_write(store, "restore run")) != 0)
+	if (rc || (rc = mlops_runs__begin_write(store, del ? "delete run" : "restore run")) != 0)
 		return rc;
 	mlops_db *db = mlops_store__db(store);
 	mlops_runs__run_state st;
 	int lc = 0;
 	rc = mlops_runs__run_lookup(&st, store, run_id);
-	if (!rc && st.lifecycle != MLOPS_RUNS__DELETED)
+	if (!rc && del && st.lifecycle == MLOPS_RUNS__DELETED)
+		rc = mlops__error(MLOPS_ECONFLICT, "run %s is already deleted", run_id);
+	if (!rc && !del && st.lifecycle != MLOPS_RUNS__DELETED)
 		rc = mlops__error(MLOPS_ECONFLICT, "run %s is not deleted", run_id);
-	if (!rc && (rc = mlops_runs__experiment_state(&lc, store, st.experiment_id)) == 0 &&
+	if (!rc && !del && (rc = mlops_runs__experiment_state(&lc, store, st.experiment_id)) == 0 &&
 	    lc == MLOPS_RUNS__DELETED)
 		rc = mlops__error(MLOPS_ECONFLICT, "run %s belongs to deleted experiment %lld; restore the experiment",
 		                  run_id, (long long)st.experiment_id);
 	sqlite3_stmt *s;
-	if (!rc && (rc = mlops__db_prepare(&s, db, "UPDATE runs_runs SET lifecycle = 0, deleted_ms = NULL, "
-	                                           "deleted_by_experiment = 0 WHERE rid = ?")) == 0) {
+	if (!rc && (rc = mlops__db_prepare(&s, db, del ? "UPDATE runs_runs SET lifecycle = 1, deleted_ms = ?2, "
+	                                                 "deleted_by_experiment = 0 WHERE rid = ?1"
+	                                               : "UPDATE runs_runs SET lifecycle = 0, deleted_ms = NULL, "
+	                                                 "deleted_by_experiment = 0 WHERE rid = ?1")) == 0) {
 		sqlite3_bind_int64(s, 1, st.rid);
-		rc = mlops__db_step(db, s, "cannot restore run");
+		if (del)
+			sqlite3_bind_int64(s, 2, mlops__now_ms());
+		rc = mlops__db_step(db, s, del ? "cannot delete run" : "cannot restore run");
 		mlops__db_done(s);
 	}
 	if (rc >= 0)
-		rc = mlops_runs__audit(store, "run.restore", "run", run_id, NULL, NULL, NULL, NULL);
+		rc = mlops_runs__audit(store, del ? "run.delete" : "run.restore", "run", run_id, NULL, NULL, NULL, NULL);
 	return mlops_runs__end_tx(db, rc < 0 ? rc : 0);
+}
+
+int mlops_runs_delete(mlops_store *store, const char *run_id)
+{
+	return run_set_lifecycle(store, run_id, true, "mlops_runs_delete");
+}
+
+int mlops_runs_restore(mlops_store *store, const char *run_id)
+{
+	return run_set_lifecycle(store, run_id, false, "mlops_runs_restore");
 }
