@@ -387,21 +387,18 @@ static int collect(mlops_experiment_info ***out, size_t *out_n, export_ctx *x, c
 int mlops_runs_export_mlflow(mlops_mlflow_stats *out, mlops_store *store, const char *dir,
                              const mlops_mlflow_options *opts)
 {
-	if (!store || !dir || !dir[0])
-		return mlops__error(MLOPS_EINVAL, "mlops_runs_export_mlflow: NULL argument");
 	mlops_mlflow_options d = MLOPS_MLFLOW_OPTIONS_INIT;
 	const mlops_mlflow_options *o = opts ? opts : &d;
-	if (o->version != MLOPS_MLFLOW_OPTIONS_VERSION)
-		return mlops__error(MLOPS_EVERSION, "unknown mlflow options version %u", o->version);
-	if (out && out->version != MLOPS_MLFLOW_STATS_VERSION)
-		return mlops__error(MLOPS_EVERSION, "unknown mlflow stats version %u", out->version);
+	int rc = mlops_runs__check_mlflow_args(store, dir, o, out, "mlops_runs_export_mlflow");
+	if (rc)
+		return rc;
 	if (o->n_experiment_ids && !o->experiment_ids)
 		return mlops__error(MLOPS_EINVAL, "mlflow export: n_experiment_ids is %zu but experiment_ids is NULL",
 		                    o->n_experiment_ids);
 	export_ctx x = {.store = store, .flags = o->flags, .view = o->view ? o->view : MLOPS_VIEW_ALL};
 	if (!mlops_runs__view_sql(x.view))
 		return mlops__error(MLOPS_EINVAL, "mlflow export: unknown view type %d", o->view);
-	int rc = mlops__mkdir_p(dir, 0755);
+	rc = mlops__mkdir_p(dir, 0755);
 	if (rc)
 		return mlops__error_prefix("mlflow export: cannot create '%s'", dir);
 	char *root = realpath(dir, NULL);

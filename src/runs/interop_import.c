@@ -728,20 +728,17 @@ static int import_level(import_ctx *x, const char *dir, int in_trash)
 int mlops_runs_import_mlflow(mlops_mlflow_stats *out, mlops_store *store, const char *dir,
                              const mlops_mlflow_options *opts)
 {
-	if (!store || !dir || !dir[0])
-		return mlops__error(MLOPS_EINVAL, "mlops_runs_import_mlflow: NULL argument");
 	mlops_mlflow_options d = MLOPS_MLFLOW_OPTIONS_INIT;
 	const mlops_mlflow_options *o = opts ? opts : &d;
-	if (o->version != MLOPS_MLFLOW_OPTIONS_VERSION)
-		return mlops__error(MLOPS_EVERSION, "unknown mlflow options version %u", o->version);
-	if (out && out->version != MLOPS_MLFLOW_STATS_VERSION)
-		return mlops__error(MLOPS_EVERSION, "unknown mlflow stats version %u", out->version);
+	int rc = mlops_runs__check_mlflow_args(store, dir, o, out, "mlops_runs_import_mlflow");
+	if (rc)
+		return rc;
 	struct stat sb;
 	if (stat(dir, &sb) != 0)
 		return mlops__error_errno(errno, "mlflow import: cannot open '%s'", dir);
 	if (!S_ISDIR(sb.st_mode))
 		return mlops__error(MLOPS_EINVAL, "mlflow import: '%s' is not a directory", dir);
-	int rc = mlops_store__check_writable(store, "mlflow import");
+	rc = mlops_store__check_writable(store, "mlflow import");
 	if (rc)
 		return rc;
 	import_ctx x = {.store = store, .flags = o->flags};

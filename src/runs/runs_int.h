@@ -43,6 +43,11 @@ int mlops_runs__check_experiment_name(const char *name);
  * allow_root. */
 int mlops_runs__check_artifact_path(const char *path, bool allow_root);
 
+/* The arguments every MLflow export/import call checks first (fn names the call): store and a non-empty dir
+ * (MLOPS_EINVAL), known versions of the options o and of the stats out when not NULL (MLOPS_EVERSION). */
+int mlops_runs__check_mlflow_args(const mlops_store *store, const char *dir, const mlops_mlflow_options *o,
+                                  const mlops_mlflow_stats *out, const char *fn);
+
 /* Write a generated run name ("<adjective>-<noun>-<NNN>", as MLflow) into out (names.c). */
 int mlops_runs__generate_name(char *out, size_t cap);
 

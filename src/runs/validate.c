@@ -166,3 +166,15 @@ const char *mlops_run_status_name(int status)
 	default: return "UNKNOWN";
 	}
 }
+
+int mlops_runs__check_mlflow_args(const mlops_store *store, const char *dir, const mlops_mlflow_options *o,
+                                  const mlops_mlflow_stats *out, const char *fn)
+{
+	if (!store || !dir || !dir[0])
+		return mlops__error(MLOPS_EINVAL, "%s: NULL argument", fn);
+	if (o->version != MLOPS_MLFLOW_OPTIONS_VERSION)
+		return mlops__error(MLOPS_EVERSION, "unknown mlflow options version %u", o->version);
+	if (out && out->version != MLOPS_MLFLOW_STATS_VERSION)
+		return mlops__error(MLOPS_EVERSION, "unknown mlflow stats version %u", out->version);
+	return 0;
+}
