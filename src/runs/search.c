@@ -159,6 +159,16 @@ static int scratch_room(scratch *s, size_t bytes)
 	return 0;
 }
 
+/* Copy the first bytes of the scratch array into the arena, where a row's items stay; NULL with *err set when
+ * out of memory. */
+static void *scratch_keep(mlops_runs__arena *a, const scratch *sc, size_t bytes, int *err)
+{
+	void *v = mlops_runs__arena_alloc(a, bytes, err);
+	if (v)
+		memcpy(v, sc->v, bytes);
+	return v;
+}
+
 static int fetch_kv(const mlops_runs_kv **out, size_t *out_n, mlops_run_search *s, mlops_db *db, scratch *sc,
                     const char *sql, int64_t rid, const keyset *ks)
 {
@@ -191,10 +201,9 @@ static int fetch_kv(const mlops_runs_kv **out, size_t *out_n, mlops_run_search *
 		return rc;
 	if (n) {
 		int err = 0;
-		mlops_runs_kv *v = mlops_runs__arena_alloc(&s->arena, n * sizeof(*v), &err);
+		const mlops_runs_kv *v = scratch_keep(&s->arena, sc, n * sizeof(*v), &err);
 		if (!v)
 			return err;
-		memcpy(v, sc->v, n * sizeof(*v));
 		*out = v;
 		*out_n = n;
 	}
@@ -226,10 +235,9 @@ static int fetch_metrics(mlops_run_row *row, mlops_run_search *s, mlops_db *db, 
 		return rc;
 	if (n) {
 		int err = 0;
-		mlops_metric_summary *v = mlops_runs__arena_alloc(&s->arena, n * sizeof(*v), &err);
+		const mlops_metric_summary *v = scratch_keep(&s->arena, sc, n * sizeof(*v), &err);
 		if (!v)
 			return err;
-		memcpy(v, sc->v, n * sizeof(*v));
 		row->metrics = v;
 		row->n_metrics = n;
 	}
