@@ -195,11 +195,9 @@ static int rename_run(cli_ctx *ctx, int argc, char **argv)
 	int rc = cli_runs_json_operands(ctx, "experiments rename", rename_usage, 2, 2, argc, argv);
 	if (rc >= 0)
 		return rc;
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_EXPERIMENT_ID_BUFSIZE];
-	if (cli_runs_experiment(id, store, "experiments rename", argv[optind]) != CLI_OK)
+	if (cli_runs_open_experiment(&store, id, ctx, "experiments rename", argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if (mlops_experiment_rename(store, id, argv[optind + 1]) < 0)
 		return cli_fail("experiments rename");
@@ -211,11 +209,9 @@ static int state_change(cli_ctx *ctx, const char *cmd, const char *usage, bool d
 	int rc = cli_runs_json_operands(ctx, cmd, usage, 1, 1, argc, argv);
 	if (rc >= 0)
 		return rc;
-	mlops_store *store = cli_store(ctx);
-	if (store == NULL)
-		return CLI_FAIL;
+	mlops_store *store;
 	char id[MLOPS_EXPERIMENT_ID_BUFSIZE];
-	if (cli_runs_experiment(id, store, cmd, argv[optind]) != CLI_OK)
+	if (cli_runs_open_experiment(&store, id, ctx, cmd, argv[optind]) != CLI_OK)
 		return CLI_FAIL;
 	if ((del ? mlops_experiment_delete(store, id) : mlops_experiment_restore(store, id)) < 0)
 		return cli_fail(cmd);

@@ -36,6 +36,11 @@ int cli_runs_json_operands(cli_ctx *ctx, const char *cmd, const char *usage, int
 int cli_runs_open_run(mlops_store **store, char id[MLOPS_RUN_ID_BUFSIZE], cli_ctx *ctx, const char *cmd,
                       const char *arg);
 
+/* Open the store and resolve the experiment arg names (see cli_runs_experiment()) into id: CLI_OK with *store and
+ * id set, or CLI_FAIL after printing why. */
+int cli_runs_open_experiment(mlops_store **store, char id[MLOPS_EXPERIMENT_ID_BUFSIZE], cli_ctx *ctx,
+                             const char *cmd, const char *arg);
+
 /* cmd_runs_log.c */
 int cli_runs_start_run(cli_ctx *ctx, int argc, char **argv);
 int cli_runs_log_param_run(cli_ctx *ctx, int argc, char **argv);

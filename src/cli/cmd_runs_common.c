@@ -1,7 +1,7 @@
 /*
  * Helpers shared by the 'mlops runs' and 'mlops experiments' sub-commands (declared in cmd_runs.h): parsing of the
  * sub-commands whose only options are --json and --help, the operand count check, opening the store with the run
- * an argument names, and the printing of times, run infos and artifacts that several sub-commands share.
+ * or experiment an argument names, and the printing of times, run infos and artifacts that several sub-commands share.
  */
 #include "cmd_runs.h"
 
@@ -103,4 +103,13 @@ int cli_runs_open_run(mlops_store **store, char id[MLOPS_RUN_ID_BUFSIZE], cli_ct
 	if (*store == NULL)
 		return CLI_FAIL;
 	return cli_runs_run_id(id, *store, cmd, arg);
+}
+
+int cli_runs_open_experiment(mlops_store **store, char id[MLOPS_EXPERIMENT_ID_BUFSIZE], cli_ctx *ctx,
+                             const char *cmd, const char *arg)
+{
+	*store = cli_store(ctx);
+	if (*store == NULL)
+		return CLI_FAIL;
+	return cli_runs_experiment(id, *store, cmd, arg);
 }
