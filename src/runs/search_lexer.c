@@ -179,20 +179,8 @@ int mlops_runs__srch_lex(srch_toks *toks, mlops_runs__arena *arena, const char *
 			rc = push(toks, &cap, &tok);
 			break;
 		}
-		if (was_seg_dot && i > 0 && s[i - 1] == '.' && is_word_char(c)) {
-			size_t j = i;
-			while (is_word_char((unsigned char)s[j]))
-				j++;
-			char *w = mlops__strndup(s + i, j - i);
-			if (!w) {
-				rc = MLOPS_ENOMEM;
-				break;
-			}
-			tok.type = SRCH_T_WORD;
-			tok.text = mlops_runs__arena_strdup(arena, w, &rc);
-			tok.end = j;
-			free(w);
-		} else if (isalpha(c) || c == '_') {
+		/* Right after a segment's dot ("metrics.1x") a word may also start with a digit. */
+		if ((was_seg_dot && i > 0 && s[i - 1] == '.' && is_word_char(c)) || isalpha(c) || c == '_') {
 			size_t j = i;
 			while (is_word_char((unsigned char)s[j]))
 				j++;
