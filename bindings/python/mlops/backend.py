@@ -131,12 +131,15 @@ class Backend:
 	_OPTIONAL = ("remove", "list", "flush", "touch")
 
 	def write(self, key: str, data: bytes) -> None:
+		"""Store data under key atomically; writing an existing key keeps the blob as it was."""
 		raise NotImplementedError
 
 	def read(self, key: str) -> bytes:
+		"""The bytes stored under key; raise NotFoundError when absent."""
 		raise NotImplementedError
 
 	def exists(self, key: str) -> bool:
+		"""Whether a blob is stored under key."""
 		raise NotImplementedError
 
 	def close(self) -> None:
@@ -265,16 +268,19 @@ class DictBackend(Backend):
 		self.blobs: Dict[str, Tuple[bytes, int]] = {}
 
 	def write(self, key: str, data: bytes) -> None:
+		"""Store data under key atomically; writing an existing key keeps the blob as it was."""
 		if key not in self.blobs:
 			self.blobs[key] = (bytes(data), int(self._time.time()))
 
 	def read(self, key: str) -> bytes:
+		"""The bytes stored under key; raise NotFoundError when absent."""
 		try:
 			return self.blobs[key][0]
 		except KeyError:
 			raise NotFoundError("blob %s not found" % key) from None
 
 	def exists(self, key: str) -> bool:
+		"""Whether a blob is stored under key."""
 		return key in self.blobs
 
 	def remove(self, key: str) -> None:

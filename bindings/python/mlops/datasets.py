@@ -51,12 +51,15 @@ class DatasetReader(io.RawIOBase):
 		return self._size
 
 	def readable(self) -> bool:
+		"""Always True."""
 		return True
 
 	def seekable(self) -> bool:
+		"""Always True."""
 		return True
 
 	def readinto(self, b) -> int:
+		"""Read into a writable buffer; returns the number of bytes read (0 at the end)."""
 		if self._handle is None:
 			raise ValueError("I/O operation on a closed dataset reader")
 		mv = memoryview(b).cast("B")
@@ -70,6 +73,7 @@ class DatasetReader(io.RawIOBase):
 		return got.value
 
 	def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+		"""Move to offset (whence SEEK_SET, SEEK_CUR or SEEK_END); returns the new position."""
 		if self._handle is None:
 			raise ValueError("I/O operation on a closed dataset reader")
 		if whence == io.SEEK_CUR:
@@ -84,9 +88,11 @@ class DatasetReader(io.RawIOBase):
 		return offset
 
 	def tell(self) -> int:
+		"""The current position."""
 		return self._pos
 
 	def close(self) -> None:
+		"""Release the reader."""
 		h, self._handle = getattr(self, "_handle", None), None
 		if h:
 			lib().mlops_dataset_reader_free(h)
@@ -126,6 +132,7 @@ class DatasetsAPI:
 		return out.value.decode()
 
 	def dataset_version(self, spec: str) -> DatasetVersionInfo:
+		"""A version's information (dataset, sequence number, parents, tags, metadata, ...)."""
 		L = lib()
 		out = POINTER(_ffi.mlops_dataset_version_info)()
 		check(L, L.mlops_dataset_version_get(byref(out), self._h, enc(spec)))
@@ -143,12 +150,14 @@ class DatasetsAPI:
 		                 DatasetVersionInfo._from_c)
 
 	def datasets(self) -> Iterator[DatasetInfo]:
+		"""The datasets of the store in name order."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_dataset_list(byref(it), self._h))
 		return CIterator(it, "mlops_dataset_list_next", "mlops_dataset_iter_free", DatasetInfo._from_c)
 
 	def dataset_files(self, spec: str) -> Iterator[DatasetFile]:
+		"""The files of a version in path order (size, mode, content id, tabular profile summary)."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_dataset_files(byref(it), self._h, enc(spec)))
@@ -160,22 +169,27 @@ class DatasetsAPI:
 		check(L, L.mlops_dataset_delete(self._h, enc(name)))
 
 	def tag_dataset(self, spec: str, tag: str) -> None:
+		"""Tag the version spec names (tags are fixed: another version raises ExistsError)."""
 		L = lib()
 		check(L, L.mlops_dataset_tag(self._h, enc(spec), enc(tag)))
 
 	def untag_dataset(self, dataset: str, tag: str) -> None:
+		"""Delete a tag of a dataset. Raises NotFoundError."""
 		L = lib()
 		check(L, L.mlops_dataset_untag(self._h, enc(dataset), enc(tag)))
 
 	def set_dataset_ref(self, spec: str, ref: str) -> None:
+		"""Point a movable ref of the version's dataset at the version spec names."""
 		L = lib()
 		check(L, L.mlops_dataset_ref_set(self._h, enc(spec), enc(ref)))
 
 	def delete_dataset_ref(self, dataset: str, ref: str) -> None:
+		"""Delete a ref of a dataset. Raises NotFoundError."""
 		L = lib()
 		check(L, L.mlops_dataset_ref_delete(self._h, enc(dataset), enc(ref)))
 
 	def dataset_refs(self, dataset: str) -> Iterator[DatasetRef]:
+		"""The tags and refs of a dataset in name order."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_dataset_refs(byref(it), self._h, enc(dataset)))

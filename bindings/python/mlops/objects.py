@@ -51,12 +51,15 @@ class ObjectReader(io.RawIOBase):
 		return self._size
 
 	def readable(self) -> bool:
+		"""Always True."""
 		return True
 
 	def seekable(self) -> bool:
+		"""Always True."""
 		return True
 
 	def readinto(self, b) -> int:
+		"""Read into a writable buffer; returns the number of bytes read (0 at the end)."""
 		if self._handle is None:
 			raise ValueError("I/O operation on a closed object reader")
 		mv = memoryview(b).cast("B")
@@ -73,6 +76,7 @@ class ObjectReader(io.RawIOBase):
 		return got.value
 
 	def read(self, size: int = -1) -> bytes:
+		"""Read up to size bytes (all the rest when size < 0); b"" at the end."""
 		if size is None or size < 0:
 			size = max(self._size - self._pos, 0)
 		if size == 0:
@@ -91,9 +95,11 @@ class ObjectReader(io.RawIOBase):
 		return buf.raw[:total]
 
 	def readall(self) -> bytes:
+		"""Read everything from the current position to the end."""
 		return self.read(-1)
 
 	def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+		"""Move to offset (whence SEEK_SET, SEEK_CUR or SEEK_END); returns the new position."""
 		if self._handle is None:
 			raise ValueError("I/O operation on a closed object reader")
 		if whence == io.SEEK_CUR:
@@ -108,9 +114,11 @@ class ObjectReader(io.RawIOBase):
 		return offset
 
 	def tell(self) -> int:
+		"""The current position."""
 		return self._pos
 
 	def close(self) -> None:
+		"""Release the reader."""
 		h, self._handle = getattr(self, "_handle", None), None
 		if h:
 			lib().mlops_object_reader_free(h)

@@ -245,9 +245,11 @@ class Run:
 		check(self._L, self._L.mlops_run_flush(self._h))
 
 	def set_tag(self, key: str, value: str) -> None:
+		"""Set (create or replace) a run tag."""
 		check(self._L, self._L.mlops_run_set_tag(self._h, enc(key), enc(value)))
 
 	def delete_tag(self, key: str) -> None:
+		"""Delete a run tag. Raises NotFoundError."""
 		check(self._L, self._L.mlops_run_delete_tag(self._h, enc(key)))
 
 	def set_note(self, text: str) -> None:
@@ -308,6 +310,7 @@ class MetricHistory:
 			yield MetricPoint(int(s), int(t), float(v))
 
 	def to_pandas(self):
+		"""The points as a DataFrame with columns step, timestamp_ms, value (requires pandas)."""
 		import pandas as pd
 		return pd.DataFrame({"step": self.steps, "timestamp_ms": self.timestamps, "value": self.values})
 
@@ -327,9 +330,11 @@ class RunsAPI:
 		return out.value.decode()
 
 	def get_experiment(self, experiment_id: str) -> ExperimentInfo:
+		"""An experiment by id. Raises NotFoundError or InvalidError."""
 		return self._get_experiment("mlops_experiment_get", experiment_id)
 
 	def get_experiment_by_name(self, name: str) -> ExperimentInfo:
+		"""An experiment by its exact name. Raises NotFoundError."""
 		return self._get_experiment("mlops_experiment_get_by_name", name)
 
 	def _get_experiment(self, fn: str, arg: str) -> ExperimentInfo:
@@ -353,18 +358,22 @@ class RunsAPI:
 		return CIterator(it, "mlops_experiment_next", "mlops_experiment_iter_free", ExperimentInfo._from_c)
 
 	def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+		"""Rename an experiment. Raises NotFoundError, ExistsError or ConflictError (deleted)."""
 		L = lib()
 		check(L, L.mlops_experiment_rename(self._h, enc(experiment_id), enc(new_name)))
 
 	def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+		"""Set (create or replace) an experiment tag."""
 		L = lib()
 		check(L, L.mlops_experiment_set_tag(self._h, enc(experiment_id), enc(key), enc(value)))
 
 	def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+		"""Delete an experiment tag. Raises NotFoundError."""
 		L = lib()
 		check(L, L.mlops_experiment_delete_tag(self._h, enc(experiment_id), enc(key)))
 
 	def experiment_tags(self, experiment_id: str) -> Dict[str, str]:
+		"""An experiment's tags, in key order."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_experiment_tags(byref(it), self._h, enc(experiment_id)))
@@ -376,6 +385,7 @@ class RunsAPI:
 		check(L, L.mlops_experiment_delete(self._h, enc(experiment_id)))
 
 	def restore_experiment(self, experiment_id: str) -> None:
+		"""Restore a soft-deleted experiment and the runs its deletion hid."""
 		L = lib()
 		check(L, L.mlops_experiment_restore(self._h, enc(experiment_id)))
 
@@ -414,6 +424,7 @@ class RunsAPI:
 	# ---- runs by id ----
 
 	def get_run(self, run_id: str) -> RunInfo:
+		"""A run's info (ids, name, user, status, times). Raises NotFoundError or InvalidError."""
 		L = lib()
 		out = POINTER(_ffi.mlops_run_info)()
 		check(L, L.mlops_runs_get(byref(out), self._h, enc(run_id)))
@@ -435,12 +446,14 @@ class RunsAPI:
 		return CIterator(it, "mlops_runs_next", "mlops_run_iter_free", RunInfo._from_c)
 
 	def run_params(self, run_id: str) -> Dict[str, str]:
+		"""A run's params, in key order."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_runs_params(byref(it), self._h, enc(run_id)))
 		return _kv_dict(it)
 
 	def get_param(self, run_id: str, key: str) -> str:
+		"""One param's value. Raises NotFoundError."""
 		L = lib()
 		out = c_void_p()
 		check(L, L.mlops_runs_param_get(byref(out), self._h, enc(run_id), enc(key)))
@@ -450,20 +463,24 @@ class RunsAPI:
 			L.mlops_free(out)
 
 	def run_tags(self, run_id: str) -> Dict[str, str]:
+		"""A run's tags (system tags included), in key order."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_runs_tags(byref(it), self._h, enc(run_id)))
 		return _kv_dict(it)
 
 	def set_run_tag(self, run_id: str, key: str, value: str) -> None:
+		"""Set (create or replace) a tag by run id."""
 		L = lib()
 		check(L, L.mlops_runs_set_tag(self._h, enc(run_id), enc(key), enc(value)))
 
 	def delete_run_tag(self, run_id: str, key: str) -> None:
+		"""Delete a tag by run id. Raises NotFoundError."""
 		L = lib()
 		check(L, L.mlops_runs_delete_tag(self._h, enc(run_id), enc(key)))
 
 	def log_run_param(self, run_id: str, key: str, value: Any, overwrite: bool = False) -> None:
+		"""Log a param by run id (overwrite replaces a logged value instead of raising ConflictError)."""
 		L = lib()
 		flags = _ffi.MLOPS_PARAM_OVERWRITE if overwrite else 0
 		check(L, L.mlops_runs_log_param(self._h, enc(run_id), enc(key), enc(str(value)), flags))
@@ -507,14 +524,17 @@ class RunsAPI:
 		check(L, L.mlops_runs_log_batch(self._h, enc(run_id), byref(b)))
 
 	def set_terminated(self, run_id: str, status: Union[str, int] = "FINISHED", end_ms: int = 0) -> None:
+		"""Set a run's terminal status and end time by id (end_ms 0: now)."""
 		L = lib()
 		check(L, L.mlops_runs_set_terminated(self._h, enc(run_id), _status(status), end_ms))
 
 	def delete_run(self, run_id: str) -> None:
+		"""Soft-delete a run (it leaves the active listings and refuses writes)."""
 		L = lib()
 		check(L, L.mlops_runs_delete(self._h, enc(run_id)))
 
 	def restore_run(self, run_id: str) -> None:
+		"""Restore a soft-deleted run."""
 		L = lib()
 		check(L, L.mlops_runs_restore(self._h, enc(run_id)))
 
@@ -536,6 +556,7 @@ class RunsAPI:
 		                                     MetricSummary._from_c)}
 
 	def get_metric(self, run_id: str, key: str) -> MetricSummary:
+		"""The summary of one metric of a run (last, min, max, count, steps). Raises NotFoundError."""
 		L = lib()
 		out = POINTER(_ffi.mlops_metric_summary)()
 		check(L, L.mlops_runs_metric_get(byref(out), self._h, enc(run_id), enc(key)))
@@ -566,6 +587,7 @@ class RunsAPI:
 	# ---- artifacts and inputs ----
 
 	def artifacts(self, run_id: str, prefix: Optional[str] = None) -> Iterator[ArtifactInfo]:
+		"""A run's artifacts in path order; prefix selects a path or a directory ("model": "model/...")."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_runs_artifacts(byref(it), self._h, enc(run_id), enc(prefix)))
@@ -584,6 +606,7 @@ class RunsAPI:
 		return ObjectReader(h)
 
 	def run_inputs(self, run_id: str) -> Iterator[RunInput]:
+		"""A run's inputs (datasets versions, objects) in logging order."""
 		L = lib()
 		it = c_void_p()
 		check(L, L.mlops_runs_inputs(byref(it), self._h, enc(run_id)))
