@@ -92,3 +92,9 @@ void th_assert_rc_(int rc, int expected, const char *file, int line)
 		_fail(file, line);
 	}
 }
+
+int th_under_valgrind(void)
+{
+	const char *v = getenv("MLOPS_TEST_VALGRIND");
+	return v && *v && strcmp(v, "0") != 0;
+}

@@ -20,6 +20,8 @@ void th_write_file(const char *path, const void *data, size_t n);
 void th_fill_random(void *buf, size_t n, uint64_t seed);
 /* Fill buf with compressible text-like bytes from seed. */
 void th_fill_text(void *buf, size_t n, uint64_t seed);
+/* True when the test runs under `meson test --setup valgrind` (MLOPS_TEST_VALGRIND is set). */
+int th_under_valgrind(void);
 /* Assert that rc == expected, printing mlops_error_last() when not. */
 #define th_assert_rc(rc, expected) th_assert_rc_(rc, expected, __FILE__, __LINE__)
 void th_assert_rc_(int rc, int expected, const char *file, int line);
