@@ -70,7 +70,7 @@ func must(t *testing.T, err error) {
 
 func TestWithRunFinishedAndFailed(t *testing.T) {
 	s := openTemp(t, nil)
-	var okID, badID string
+	var okID, badID, panicID string
 	err := s.WithRun(&RunOptions{ExperimentName: "go", RunName: "ok", Tags: map[string]string{"k": "v"},
 		SourceName: "track.go", SourceType: "LOCAL", GitCommit: "abc", GitBranch: "main", GitRepoURL: "u"},
 		func(r *Run) error {
@@ -96,7 +96,10 @@ func TestWithRunFinishedAndFailed(t *testing.T) {
 				t.Fatal("panic swallowed")
 			}
 		}()
-		s.WithRun(&RunOptions{RunName: "panics"}, func(r *Run) error { panic("oops") })
+		s.WithRun(&RunOptions{RunName: "panics"}, func(r *Run) error {
+			panicID = r.ID
+			panic("oops")
+		})
 	}()
 	if info, _ := s.GetRun(okID); info.Status != int(RunFinished) || info.EndMs < info.StartMs {
 		t.Fatalf("ok run %+v", info)
@@ -111,9 +114,9 @@ func TestWithRunFinishedAndFailed(t *testing.T) {
 	if m, _ := s.Metric(badID, "loss"); !math.IsInf(m.Last, 1) {
 		t.Fatalf("metric %+v", m)
 	}
-	panicked, _ := s.Runs(&RunListOptions{Limit: 1})
-	if rows, _ := panicked.Collect(); len(rows) != 1 || rows[0].Status != int(RunFailed) || rows[0].RunName != "panics" {
-		t.Fatalf("panicked run %+v", rows)
+	// Runs started within the same millisecond tie in the newest-first listing: look the run up by id.
+	if info, err := s.GetRun(panicID); err != nil || info.Status != int(RunFailed) || info.RunName != "panics" {
+		t.Fatalf("panicked run %+v (%v)", info, err)
 	}
 }
 
