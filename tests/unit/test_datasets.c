@@ -620,9 +620,40 @@ static void test_diff_tabular(void **state)
 	th_assert_rc(mlops_dataset_diff_new(&d, f->store, "tab@v1", "tab@v9"), MLOPS_ENOTFOUND);
 }
 
+/* Options initializers accept their own version only and start from the defaults; change names are stable. */
+static void test_options_init_and_names(void **state)
+{
+	(void)state;
+	mlops_dataset_commit_options co;
+	memset(&co, 0xab, sizeof(co));
+	th_ok(mlops_dataset_commit_options_init(&co, MLOPS_DATASET_COMMIT_OPTIONS_VERSION));
+	assert_int_equal(co.version, MLOPS_DATASET_COMMIT_OPTIONS_VERSION);
+	assert_null(co.ignore);
+	assert_int_equal(co.threads, 0);
+	th_assert_rc(mlops_dataset_commit_options_init(&co, MLOPS_DATASET_COMMIT_OPTIONS_VERSION + 1), MLOPS_EVERSION);
+	mlops_dataset_checkout_options ko;
+	memset(&ko, 0xab, sizeof(ko));
+	th_ok(mlops_dataset_checkout_options_init(&ko, MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION));
+	assert_int_equal(ko.version, MLOPS_DATASET_CHECKOUT_OPTIONS_VERSION);
+	th_assert_rc(mlops_dataset_checkout_options_init(&ko, 0), MLOPS_EVERSION);
+	mlops_dataset_status_options so;
+	memset(&so, 0xab, sizeof(so));
+	th_ok(mlops_dataset_status_options_init(&so, MLOPS_DATASET_STATUS_OPTIONS_VERSION));
+	assert_int_equal(so.version, MLOPS_DATASET_STATUS_OPTIONS_VERSION);
+	assert_null(so.ignore);
+	th_assert_rc(mlops_dataset_status_options_init(&so, 99), MLOPS_EVERSION);
+	assert_string_equal(mlops_dataset_change_name(MLOPS_DATASET_ADDED), "added");
+	assert_string_equal(mlops_dataset_change_name(MLOPS_DATASET_DELETED), "deleted");
+	assert_string_equal(mlops_dataset_change_name(MLOPS_DATASET_MODIFIED), "modified");
+	assert_string_equal(mlops_dataset_change_name(MLOPS_DATASET_UNCHANGED), "unchanged");
+	assert_string_equal(mlops_dataset_change_name(0), "unknown");
+	assert_string_equal(mlops_dataset_change_name(-7), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_options_init_and_names),
 		cmocka_unit_test_setup_teardown(test_commit_resolve_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tags_refs_prefixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkout_round_trip, setup, teardown),
