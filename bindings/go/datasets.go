@@ -8,7 +8,6 @@ package mlops
 import "C"
 
 import (
-	"errors"
 	"io"
 	"runtime"
 	"unsafe"
@@ -291,8 +290,7 @@ func (s *Store) DatasetStatus(path, spec string, opts *StatusOptions) (DatasetSt
 type DatasetReader struct {
 	c       *C.mlops_dataset_reader
 	cleanup runtime.Cleanup
-	pos     int64
-	size    int64
+	streamPos
 }
 
 var _ io.ReadSeekCloser = (*DatasetReader)(nil)
@@ -306,7 +304,7 @@ func (s *Store) OpenDatasetFile(spec, path string) (*DatasetReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &DatasetReader{c: rc, size: int64(mlops_dataset_file_size(rc))}
+	r := &DatasetReader{c: rc, streamPos: streamPos{size: int64(mlops_dataset_file_size(rc))}}
 	r.cleanup = runtime.AddCleanup(r, func(c *C.mlops_dataset_reader) { mlops_dataset_reader_free(c) }, rc)
 	return r, nil
 }
@@ -325,14 +323,7 @@ func (r *DatasetReader) Read(p []byte) (int, error) {
 	var n C.size_t
 	err := mlops_dataset_file_read(&n, r.c, unsafe.Pointer(&p[0]), C.size_t(len(p)))
 	runtime.KeepAlive(r)
-	if err != nil {
-		return 0, err
-	}
-	r.pos += int64(n)
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return int(n), nil
+	return r.advance(int64(n), err)
 }
 
 // Seek implements io.Seeker.
@@ -340,25 +331,13 @@ func (r *DatasetReader) Seek(offset int64, whence int) (int64, error) {
 	if r.c == nil {
 		return 0, errClosed("the dataset reader")
 	}
-	switch whence {
-	case io.SeekCurrent:
-		offset += r.pos
-	case io.SeekEnd:
-		offset += r.size
-	case io.SeekStart:
-	default:
-		return 0, errors.New("mlops: invalid whence")
-	}
-	if offset < 0 {
-		return 0, &Error{Code: CodeEINVAL, Message: "negative seek offset"}
-	}
-	err := mlops_dataset_file_seek(r.c, C.uint64_t(offset))
-	runtime.KeepAlive(r)
+	offset, err := r.target(offset, whence)
 	if err != nil {
 		return 0, err
 	}
-	r.pos = offset
-	return offset, nil
+	err = mlops_dataset_file_seek(r.c, C.uint64_t(offset))
+	runtime.KeepAlive(r)
+	return r.moved(offset, err)
 }
 
 // Close releases the reader.

@@ -10,7 +10,6 @@ package mlops
 import "C"
 
 import (
-	"errors"
 	"io"
 	"runtime"
 	"unsafe"
@@ -178,8 +177,7 @@ func (s *Store) Pinned(name string) (string, error) {
 type ObjectReader struct {
 	c       *C.mlops_object_reader
 	cleanup runtime.Cleanup
-	pos     int64
-	size    int64
+	streamPos
 }
 
 var _ io.ReadSeekCloser = (*ObjectReader)(nil)
@@ -202,7 +200,7 @@ func (s *Store) OpenReader(id string) (*ObjectReader, error) {
 }
 
 func newObjectReader(rc *C.mlops_object_reader) *ObjectReader {
-	r := &ObjectReader{c: rc, size: int64(mlops_object_reader_size(rc))}
+	r := &ObjectReader{c: rc, streamPos: streamPos{size: int64(mlops_object_reader_size(rc))}}
 	r.cleanup = runtime.AddCleanup(r, func(c *C.mlops_object_reader) { mlops_object_reader_free(c) }, rc)
 	return r
 }
@@ -223,14 +221,7 @@ func (r *ObjectReader) Read(p []byte) (int, error) {
 	var n C.size_t
 	err := mlops_object_reader_read(&n, r.c, unsafe.Pointer(&p[0]), C.size_t(len(p)))
 	runtime.KeepAlive(r)
-	if err != nil {
-		return 0, err
-	}
-	r.pos += int64(n)
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return int(n), nil
+	return r.advance(int64(n), err)
 }
 
 // Seek implements io.Seeker.
@@ -238,25 +229,13 @@ func (r *ObjectReader) Seek(offset int64, whence int) (int64, error) {
 	if r.c == nil {
 		return 0, errClosed("the object reader")
 	}
-	switch whence {
-	case io.SeekCurrent:
-		offset += r.pos
-	case io.SeekEnd:
-		offset += r.size
-	case io.SeekStart:
-	default:
-		return 0, errors.New("mlops: invalid whence")
-	}
-	if offset < 0 {
-		return 0, &Error{Code: CodeEINVAL, Message: "negative seek offset"}
-	}
-	err := mlops_object_reader_seek(r.c, C.uint64_t(offset))
-	runtime.KeepAlive(r)
+	offset, err := r.target(offset, whence)
 	if err != nil {
 		return 0, err
 	}
-	r.pos = offset
-	return offset, nil
+	err = mlops_object_reader_seek(r.c, C.uint64_t(offset))
+	runtime.KeepAlive(r)
+	return r.moved(offset, err)
 }
 
 // Close releases the reader.
