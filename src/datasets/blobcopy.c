@@ -5,7 +5,7 @@
  *  - a lock-wrapped view of a store's backend so that worker threads, each with an object database of its own
  *    (own zstd contexts and buffers), can store files into one backend at once; their flushes are deferred to
  *    one flush of the real backend when all workers are done, instead of one per file.
- * Reads the compression level of the store's object database from storage/odb_int.h so that workers encode
+ * Workers open their object databases with the store's compression level and sync mode, so they encode
  * exactly as the store would.
  */
 #include <pthread.h>
@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "datasets/ds_int.h"
-#include "storage/odb_int.h"
 
 /* ---- raw copy ---- */
 
@@ -198,8 +197,8 @@ int mlops_datasets__shared_new(ds_shared_backend **out, mlops_odb *odb)
 	}
 	s->odb = odb;
 	s->inner = mlops__odb_backend(odb);
-	s->level = odb->level;
-	s->sync = odb->sync;
+	s->level = mlops__odb_level(odb);
+	s->sync = mlops__odb_sync(odb);
 	*out = s;
 	return 0;
 }

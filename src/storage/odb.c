@@ -107,6 +107,16 @@ mlops_backend *mlops__odb_backend(mlops_odb *odb)
 	return odb->backend;
 }
 
+int mlops__odb_level(const mlops_odb *odb)
+{
+	return odb->level;
+}
+
+int mlops__odb_sync(const mlops_odb *odb)
+{
+	return odb->sync;
+}
+
 int mlops__odb_flush(mlops_odb *odb)
 {
 	if (!odb->backend->flush)

@@ -30,6 +30,10 @@ typedef struct mlops_odb mlops_odb;
 int mlops__odb_open(mlops_odb **out, mlops_backend *backend, int level, int sync);
 void mlops__odb_free(mlops_odb *odb);
 mlops_backend *mlops__odb_backend(mlops_odb *odb);
+/* The zstd level and sync mode the odb was opened with, so that another odb over the same backend (a worker
+ * thread's) encodes and syncs exactly as this one. */
+int mlops__odb_level(const mlops_odb *odb);
+int mlops__odb_sync(const mlops_odb *odb);
 
 /* Whole-object put/get. */
 int mlops__odb_put(mlops_oid *out, mlops_odb *odb, const void *data, size_t n);
