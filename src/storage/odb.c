@@ -33,6 +33,11 @@ static int b_exists(mlops_odb *odb, bool *out, const char *key)
 	return rc ? backend_failed(rc, "look up", key) : 0;
 }
 
+int mlops__odb_blob_exists(mlops_odb *odb, bool *out, const char *key)
+{
+	return b_exists(odb, out, key);
+}
+
 static int b_read(mlops_odb *odb, void **out, size_t *out_n, const char *key)
 {
 	*out = NULL;
@@ -137,12 +142,13 @@ int mlops__odb_flush(mlops_odb *odb)
 /*
  * Zstd spends most of its time on incompressible input proving that it is incompressible. Compressing a few
  * spread-out 4 KiB samples first costs a fraction of that; when the samples do not shrink by 3% either, the blob
- * is stored raw without a full attempt.
+ * is stored raw without a full attempt. The samples, their level and the 3% are part of the codec choice (the
+ * same content must always be stored the same way), so they do not change with the caller or the thread.
  */
 #define SAMPLE_SIZE 4096
 #define SAMPLE_COUNT 4
 
-static bool looks_incompressible(mlops_odb *odb, const uint8_t *raw, size_t n)
+static bool looks_incompressible(ZSTD_CCtx *cctx, const uint8_t *raw, size_t n)
 {
 	if (n < 2 * SAMPLE_SIZE * SAMPLE_COUNT)
 		return false;
@@ -150,7 +156,7 @@ static bool looks_incompressible(mlops_odb *odb, const uint8_t *raw, size_t n)
 	size_t total = 0;
 	for (int i = 0; i < SAMPLE_COUNT; i++) {
 		size_t off = (n - SAMPLE_SIZE) / (SAMPLE_COUNT - 1) * (size_t)i;
-		size_t r = ZSTD_compressCCtx(odb->cctx, dst, sizeof(dst), raw + off, SAMPLE_SIZE, 1);
+		size_t r = ZSTD_compressCCtx(cctx, dst, sizeof(dst), raw + off, SAMPLE_SIZE, 1);
 		if (ZSTD_isError(r))
 			return false;
 		total += r;
@@ -158,7 +164,25 @@ static bool looks_incompressible(mlops_odb *odb, const uint8_t *raw, size_t n)
 	return total >= (size_t)SAMPLE_SIZE * SAMPLE_COUNT * 97 / 100;
 }
 
-static void put_header(uint8_t *h, int codec, int kind, uint64_t raw_size)
+int mlops__odb_encode(size_t *out_csize, const char **out_zerr, ZSTD_CCtx *cctx, int level, const uint8_t *raw,
+                      size_t n, uint8_t *dst, size_t cap)
+{
+	*out_csize = 0;
+	*out_zerr = NULL;
+	if (n == 0 || looks_incompressible(cctx, raw, n))
+		return 0;
+	size_t csize = ZSTD_compressCCtx(cctx, dst, cap, raw, n, level);
+	if (ZSTD_isError(csize)) {
+		*out_zerr = ZSTD_getErrorName(csize);
+		return MLOPS_ERROR;
+	}
+	/* zstd only when it saves more than 1/32 of the blob: reading a raw blob costs nothing but a copy. */
+	if (csize < n - n / 32)
+		*out_csize = csize;
+	return 0;
+}
+
+void mlops__odb_header(uint8_t *h, int codec, int kind, uint64_t raw_size)
 {
 	memcpy(h, magic, 4);
 	h[4] = ODB_FORMAT_VERSION;
@@ -189,22 +213,56 @@ static void cleanup_failed_write(mlops_odb *odb, const char *key, int kind)
 	mlops__error(code, "%s", saved);
 }
 
+/* *out true when the blob under key is stored already (and has been touched, so that gc's grace period covers it). */
+static int already_stored(mlops_odb *odb, bool *out, const char *key)
+{
+	*out = false;
+	bool present;
+	int rc = b_exists(odb, &present, key);
+	if (rc || !present)
+		return rc;
+	if (!odb->backend->touch) {
+		*out = true;
+		return 0;
+	}
+	mlops__error_reset();
+	rc = odb->backend->touch(odb->backend, key);
+	/* Removed by a concurrent gc between exists and touch: the caller writes it again. */
+	if (rc == MLOPS_ENOTFOUND)
+		return 0;
+	if (rc)
+		return backend_failed(rc, "touch", key);
+	*out = true;
+	return 0;
+}
+
+static int write_encoded(mlops_odb *odb, const char *key, int kind, const uint8_t *blob, size_t blob_n)
+{
+	mlops__error_reset();
+	int rc = odb->backend->write(odb->backend, key, blob, blob_n);
+	if (rc) {
+		rc = backend_failed(rc, "write", key);
+		cleanup_failed_write(odb, key, kind);
+	}
+	return rc;
+}
+
+int mlops__odb_write_blob(mlops_odb *odb, const char *key, int kind, const uint8_t *blob, size_t blob_n)
+{
+	bool stored;
+	int rc = already_stored(odb, &stored, key);
+	if (rc || stored)
+		return rc;
+	return write_encoded(odb, key, kind, blob, blob_n);
+}
+
 /* room: NULL, or raw - ODB_HEADER_SIZE, writable, so that a raw blob is written without copying its payload. */
 static int store_blob(mlops_odb *odb, const char *key, int kind, const void *raw, size_t n, uint8_t *room)
 {
-	bool present;
-	int rc = b_exists(odb, &present, key);
-	if (rc)
+	bool stored;
+	int rc = already_stored(odb, &stored, key);
+	if (rc || stored)
 		return rc;
-	if (present) {
-		if (!odb->backend->touch)
-			return 0;
-		mlops__error_reset();
-		rc = odb->backend->touch(odb->backend, key);
-		/* Removed by a concurrent gc between exists and touch: write it again below. */
-		if (rc != MLOPS_ENOTFOUND)
-			return rc ? backend_failed(rc, "touch", key) : 0;
-	}
 	size_t need = ODB_HEADER_SIZE + ZSTD_compressBound(n);
 	if (need > odb->enc_cap) {
 		uint8_t *p = mlops__realloc(odb->enc, need);
@@ -213,33 +271,20 @@ static int store_blob(mlops_odb *odb, const char *key, int kind, const void *raw
 		odb->enc = p;
 		odb->enc_cap = need;
 	}
-	size_t csize = 0;
-	int codec = ODB_CODEC_RAW;
-	if (n > 0 && !looks_incompressible(odb, raw, n)) {
-		csize = ZSTD_compressCCtx(odb->cctx, odb->enc + ODB_HEADER_SIZE, odb->enc_cap - ODB_HEADER_SIZE, raw, n,
-		                          odb->level);
-		if (ZSTD_isError(csize))
-			return mlops__error(MLOPS_ERROR, "object store: cannot compress blob '%s' (%zu bytes): %s", key, n,
-			                    ZSTD_getErrorName(csize));
-		if (csize < n - n / 32)
-			codec = ODB_CODEC_ZSTD;
-	}
+	size_t csize;
+	const char *zerr;
+	if (mlops__odb_encode(&csize, &zerr, odb->cctx, odb->level, raw, n, odb->enc + ODB_HEADER_SIZE,
+	                      odb->enc_cap - ODB_HEADER_SIZE) != 0)
+		return mlops__error(MLOPS_ERROR, "object store: cannot compress blob '%s' (%zu bytes): %s", key, n, zerr);
 	uint8_t *blob = odb->enc;
-	if (codec == ODB_CODEC_RAW) {
+	if (!csize) {
 		if (room)
 			blob = room;
 		else if (n)
 			memcpy(odb->enc + ODB_HEADER_SIZE, raw, n);
-		csize = n;
 	}
-	put_header(blob, codec, kind, n);
-	mlops__error_reset();
-	rc = odb->backend->write(odb->backend, key, blob, ODB_HEADER_SIZE + csize);
-	if (rc) {
-		rc = backend_failed(rc, "write", key);
-		cleanup_failed_write(odb, key, kind);
-	}
-	return rc;
+	mlops__odb_header(blob, csize ? ODB_CODEC_ZSTD : ODB_CODEC_RAW, kind, n);
+	return write_encoded(odb, key, kind, blob, ODB_HEADER_SIZE + (csize ? csize : n));
 }
 
 int mlops__odb_store_blob(mlops_odb *odb, const char *key, int kind, const void *raw, size_t n)
@@ -517,6 +562,47 @@ int mlops__odb_put(mlops_oid *out, mlops_odb *odb, const void *data, size_t n)
 	if (rc)
 		return mlops__error_prefix("cannot store object %s (%zu bytes)", hex, n);
 	*out = id;
+	return 0;
+}
+
+/* Whole content through the streaming reader, which verifies every chunk and the content against the id. */
+int mlops__odb_get(void **out, size_t *out_n, mlops_odb *odb, const mlops_oid *id)
+{
+	*out = NULL;
+	*out_n = 0;
+	char hex[MLOPS_OID_BUFSIZE];
+	mlops__oid_to_hex(hex, id);
+	mlops_odb_reader *r;
+	int rc = mlops__odb_reader_new(&r, odb, id);
+	if (rc)
+		return rc;
+	uint64_t size = mlops__odb_reader_size(r);
+	if (size >= SIZE_MAX) {
+		rc = mlops__error(MLOPS_ENOMEM, "object %s is too large to read into memory", hex);
+		mlops__odb_reader_free(r);
+		return rc;
+	}
+	uint8_t *buf = mlops__malloc((size_t)size);
+	if (!buf) {
+		mlops__odb_reader_free(r);
+		return MLOPS_ENOMEM;
+	}
+	size_t n = 0;
+	while (!rc && n < size) {
+		size_t got;
+		rc = mlops__odb_reader_read(&got, r, buf + n, (size_t)size - n);
+		if (!rc && got == 0)
+			rc = mlops__error(MLOPS_EIO, "object %s: read stopped at %zu of %llu bytes", hex, n,
+			                  (unsigned long long)size);
+		n += got;
+	}
+	mlops__odb_reader_free(r);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*out_n = n;
 	return 0;
 }
 

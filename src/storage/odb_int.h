@@ -78,6 +78,20 @@ int mlops__odb_store_blob(mlops_odb *odb, const char *key, int kind, const void 
  * written without copying its payload. */
 int mlops__odb_store_blob_room(mlops_odb *odb, const char *key, int kind, uint8_t *room, size_t n);
 
+/* Decide how raw[0..n) is stored and compress it: *out_csize is the zstd payload size written to dst (capacity cap,
+ * at least ZSTD_compressBound(n)), or 0 when the blob is to be stored raw. Uses only cctx (thread-safe with one
+ * cctx per thread); sets no thread-local error: on a zstd failure returns MLOPS_ERROR with *out_zerr naming it. */
+int mlops__odb_encode(size_t *out_csize, const char **out_zerr, ZSTD_CCtx *cctx, int level, const uint8_t *raw,
+                      size_t n, uint8_t *dst, size_t cap);
+/* Fill a 16-byte blob header. Never fails. */
+void mlops__odb_header(uint8_t *h, int codec, int kind, uint64_t raw_size);
+/* Store an encoded blob (header included) under key unless the key exists already (then touch it), as
+ * mlops__odb_store_blob does after encoding. */
+int mlops__odb_write_blob(mlops_odb *odb, const char *key, int kind, const uint8_t *blob, size_t blob_n);
+
+/* Whether a blob is stored under key (a backend exists() with the store's error message on failure). */
+int mlops__odb_blob_exists(mlops_odb *odb, bool *out, const char *key);
+
 /* Read and fully verify the blob under key: header, payload, then the content against the key (data) or the
  * checksum (manifest). want_kind -1 accepts both; want_size (data only) is checked before decompressing
  * unless UINT64_MAX. *out_raw is malloc'd. A missing blob is MLOPS_ENOTFOUND. */

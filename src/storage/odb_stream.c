@@ -1,7 +1,7 @@
 /*
- * Streaming access to objects: the writer (constant memory, chunks cut and stored as data arrives, by a second
- * thread for large content), the reader (random access through a chunk offset table, each chunk verified before its
- * bytes are returned), whole-object get, and file import/export.
+ * Streaming access to objects: the writer (bounded memory, chunks cut, compressed and stored as data arrives, on two
+ * threads for large content), the reader (random access through a chunk offset table, each chunk verified before its
+ * bytes are returned), and file import/export. Whole-object get (over the reader) is in odb.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,191 +16,328 @@
 #include "storage/chunker.h"
 #include "storage/odb_int.h"
 
-/* The writer cuts chunks only while at least MAX bytes are buffered (or at the end), so that every cut sees the
- * same bytes as a one-shot cut of the whole content would. */
-#define WRITER_BUF (4u * MLOPS_CDC_MAX)
 #define IO_BUF (1u << 20)
 
 /*
- * Pipeline for large content: once a writer has a full buffer (1 MiB of content), one worker thread compresses and
- * stores the chunks while the caller's thread cuts and hashes the next ones. The worker is the only thread that
- * touches the odb and its backend while it has work, and every writer call waits until the worker is idle before it
- * returns: between calls the backend is used by the caller alone, as a store handle requires (the caller may use the
- * same store, or a second writer, between two writes). Memory is bounded by PIPE_SLOTS chunk buffers (4 MiB).
- * Each side wakes the other only when that one sleeps, and a caller waiting for room sleeps until half the slots
- * are free: a wake-up per chunk costs two context switches, more than storing a small chunk on a busy machine.
+ * The writer takes content in batches of 1 MiB. Each batch goes through four steps, in order of batches:
+ *   cut:    the bytes left over from the previous batch (less than MAX) are put in front of the new ones, chunks are
+ *           cut while at least MAX bytes remain (or to the end, for the last batch), so that every cut sees the same
+ *           bytes as a one-shot cut of the whole content; each chunk is hashed, and the content hash is fed;
+ *   check:  chunks already in the backend are marked, so that nobody compresses them, and the chunk list is built;
+ *   encode: each remaining chunk is probed and compressed (any order, either thread);
+ *   write:  chunks are stored in order; a raw chunk is written in place, its header over the 16 bytes before it.
+ * Content of 1 MiB or more gets one worker thread that cuts, and compresses whenever it has nothing to cut, while
+ * the caller's thread copies the next batch in, checks and writes, and compresses too when it would otherwise wait.
+ * Only the caller's thread touches the odb and its backend, and only inside writer calls, as a store handle
+ * requires (the caller may use the same store, or a second writer, between two writes); the worker works on the
+ * writer's own buffers with its own zstd context, and may go on doing so between calls. Memory is bounded by
+ * BATCH_COUNT batches (about 10 MiB). Batch s lives in batch[s % BATCH_COUNT]; the sequence counters say which
+ * step it is at, and one mutex guards them and the chunk states.
  */
-#define PIPE_SLOTS 16
+#define BATCH_DATA (1u << 20)
+#define BATCH_COUNT 4
+#define BATCH_AT (ODB_HEADER_SIZE + MLOPS_CDC_MAX)         /* new bytes start here; the carried tail goes before */
+#define BATCH_SIZE (BATCH_AT + BATCH_DATA)
+#define BATCH_CHUNKS ((MLOPS_CDC_MAX + BATCH_DATA) / MLOPS_CDC_MIN + 1)
+#define ENC_SIZE (BATCH_SIZE + BATCH_CHUNKS * ODB_HEADER_SIZE)
 
-typedef struct pipe_slot {
-	uint8_t *room;                 /* ODB_HEADER_SIZE bytes of header room, then the chunk */
-	size_t n;
+enum { CHUNK_QUEUED, CHUNK_CLAIMED, CHUNK_DONE };
+
+typedef struct wchunk {
+	uint32_t off;          /* start in the batch buffer */
+	uint32_t n;
+	uint32_t csize;        /* zstd payload size (blob in the batch's enc area), 0: stored raw */
+	int state;
+	bool stored;           /* in the backend already: only touched (or stored again if gc took it meanwhile) */
+	int err;               /* compression failure, named by zerr */
+	const char *zerr;
+	mlops_oid id;
 	char key[MLOPS_OID_BUFSIZE];
-} pipe_slot;
+} wchunk;
 
-typedef struct odb_pipe {
-	mlops_odb *odb;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t work;           /* to the worker: a slot was queued, or stop */
-	pthread_cond_t done;           /* to the caller: a slot was stored */
-	pipe_slot slots[PIPE_SLOTS];
-	size_t head, count;            /* queued slots [head, head + count), the one being stored included */
-	size_t wake_at;                /* the caller sleeps until count <= wake_at */
-	bool caller_waits;
-	bool worker_waits;
-	bool stop;
-	int err;                       /* first failure of the worker; later slots are dropped unstored */
-	char msg[1024];                /* its thread-local error message, carried to the caller's thread */
-} odb_pipe;
+typedef struct wbatch {
+	uint8_t *buf;          /* BATCH_SIZE */
+	uint8_t *enc;          /* ENC_SIZE: the zstd blob of chunk i at off + i * ODB_HEADER_SIZE (csize < n: no overlap) */
+	size_t len;            /* new bytes at BATCH_AT */
+	bool last;             /* cut to the end */
+	wchunk chunks[BATCH_CHUNKS];
+	size_t count, claimed, written;
+} wbatch;
 
 struct mlops_odb_writer {
 	mlops_odb *odb;
-	mlops_hasher *hasher;
-	uint8_t *buf;
-	size_t len;
+	int level;
+	wbatch batch[BATCH_COUNT];
+	/* fill >= cut >= check >= write: batches [cut, fill) wait to be cut, [check, cut) to be checked, [write, check)
+	 * are being encoded and written. fill and check move on the caller's thread, cut on the cutting one. */
+	uint64_t fill, cut, check, write;
+	uint8_t *carry;        /* uncut tail of the last batch cut; the cutting thread's, like hasher */
+	size_t carry_len;
+	mlops_hasher *hasher;  /* content hash */
 	uint64_t total;
 	odb_builder bld;
-	odb_pipe *pipe;    /* NULL until the content reaches WRITER_BUF */
-	bool no_pipe;      /* the storing thread could not be started */
-	int err;           /* first failure, sticky */
+	pthread_mutex_t mu;
+	pthread_cond_t to_worker;
+	pthread_cond_t to_caller;
+	pthread_t thread;
+	bool threaded;         /* the worker runs: it cuts */
+	bool no_thread;        /* it could not be started: the caller does everything */
+	bool worker_waits, caller_waits, stop;
+	ZSTD_CCtx *wcctx;      /* the worker's */
+	uint8_t *wenc;
+	size_t wenc_cap;
+	int err;               /* first failure, sticky */
 	bool finished;
 };
 
-static void *pipe_main(void *arg)
+/* Cut the next batch in order. Only the cutting thread calls this (the worker, or the caller when there is none). */
+static void batch_cut(mlops_odb_writer *w, wbatch *b)
 {
-	odb_pipe *p = arg;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->count && !p->stop) {
-			p->worker_waits = true;
-			pthread_cond_wait(&p->work, &p->mu);
-			p->worker_waits = false;
-		}
-		if (!p->count)
-			break;
-		pipe_slot *s = &p->slots[p->head];
-		bool skip = p->err != 0;
-		pthread_mutex_unlock(&p->mu);
-		int rc = skip ? 0 : mlops__odb_store_blob_room(p->odb, s->key, ODB_KIND_DATA, s->room, s->n);
-		const mlops_error *e = rc ? mlops_error_last() : NULL;
-		pthread_mutex_lock(&p->mu);
-		if (rc && !p->err) {
-			p->err = rc;
-			snprintf(p->msg, sizeof(p->msg), "%s", e->code == rc && e->message[0] ? e->message : "");
-		}
-		p->head = (p->head + 1) % PIPE_SLOTS;
-		p->count--;
-		if (p->caller_waits && p->count <= p->wake_at)
-			pthread_cond_signal(&p->done);
+	uint8_t *data = b->buf + BATCH_AT - w->carry_len;
+	memcpy(data, w->carry, w->carry_len);
+	size_t len = w->carry_len + b->len, off = 0;
+	b->count = b->claimed = b->written = 0;
+	while (off < len && (b->last || len - off >= MLOPS_CDC_MAX)) {
+		size_t c = mlops__cdc_cut(data + off, len - off);
+		wchunk *ch = &b->chunks[b->count++];
+		ch->off = (uint32_t)(data + off - b->buf);
+		ch->n = (uint32_t)c;
+		ch->csize = 0;
+		ch->state = CHUNK_QUEUED;
+		ch->stored = false;
+		ch->err = 0;
+		mlops__hash128(&ch->id, data + off, c);
+		mlops__oid_to_hex(ch->key, &ch->id);
+		off += c;
 	}
-	pthread_mutex_unlock(&p->mu);
+	mlops__hasher_update(w->hasher, data, off);
+	w->carry_len = len - off;
+	memcpy(w->carry, data + off, w->carry_len);
+}
+
+/* Caller's thread, before anyone may claim the batch's chunks: mark (as done) the chunks stored already, and list
+ * them all in the manifest. */
+static int batch_check(mlops_odb_writer *w, wbatch *b)
+{
+	for (size_t i = 0; i < b->count; i++) {
+		wchunk *c = &b->chunks[i];
+		int rc = mlops__odb_blob_exists(w->odb, &c->stored, c->key);
+		if (c->stored)
+			c->state = CHUNK_DONE;
+		if (!rc)
+			rc = mlops__odb_builder_record(&w->bld, &c->id, c->n);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* With w->mu held: take the oldest chunk nobody has encoded yet. */
+static wchunk *claim(mlops_odb_writer *w, wbatch **out_b)
+{
+	for (uint64_t s = w->write; s < w->check; s++) {
+		wbatch *b = &w->batch[s % BATCH_COUNT];
+		while (b->claimed < b->count && b->chunks[b->claimed].stored)
+			b->claimed++;
+		if (b->claimed < b->count) {
+			wchunk *c = &b->chunks[b->claimed++];
+			c->state = CHUNK_CLAIMED;
+			*out_b = b;
+			return c;
+		}
+	}
 	return NULL;
 }
 
-static void pipe_free(odb_pipe *p)
+/* Without the lock: the chunk is claimed, its bytes and its enc area are nobody else's until it is done. */
+static void chunk_encode(mlops_odb_writer *w, wbatch *b, wchunk *c, ZSTD_CCtx *cctx, uint8_t *scratch, size_t cap)
 {
-	for (int i = 0; i < PIPE_SLOTS; i++)
-		free(p->slots[i].room);
-	free(p);
+	size_t csize;
+	c->err = mlops__odb_encode(&csize, &c->zerr, cctx, w->level, b->buf + c->off, c->n, scratch, cap);
+	if (!c->err && csize) {
+		uint8_t *blob = b->enc + c->off + (size_t)(c - b->chunks) * ODB_HEADER_SIZE;
+		mlops__odb_header(blob, ODB_CODEC_ZSTD, ODB_KIND_DATA, c->n);
+		memcpy(blob + ODB_HEADER_SIZE, scratch, csize);
+	}
+	c->csize = c->err ? 0 : (uint32_t)csize;
 }
 
-static int pipe_start(odb_pipe **out, mlops_odb *odb)
+/* Caller's thread, chunks in order. The 16 bytes before a chunk end the previous chunk (stored already, read by
+ * nobody any more) or lie in the batch's header room, so a raw chunk gets its header there. */
+static int chunk_write(mlops_odb_writer *w, wbatch *b, wchunk *c)
 {
-	*out = NULL;
-	odb_pipe *p = mlops__calloc(1, sizeof(*p));
-	if (!p)
-		return MLOPS_ENOMEM;
-	p->odb = odb;
-	for (int i = 0; i < PIPE_SLOTS; i++) {
-		if (!(p->slots[i].room = mlops__malloc(ODB_HEADER_SIZE + MLOPS_CDC_MAX))) {
-			pipe_free(p);
-			return MLOPS_ENOMEM;
+	uint8_t *room = b->buf + c->off - ODB_HEADER_SIZE;
+	if (c->stored)
+		return mlops__odb_store_blob_room(w->odb, c->key, ODB_KIND_DATA, room, c->n);
+	if (c->err)
+		return mlops__error(c->err, "object store: cannot compress blob '%s' (%u bytes): %s", c->key, c->n,
+		                    c->zerr);
+	if (c->csize)
+		return mlops__odb_write_blob(w->odb, c->key, ODB_KIND_DATA,
+		                             b->enc + c->off + (size_t)(c - b->chunks) * ODB_HEADER_SIZE,
+		                             ODB_HEADER_SIZE + c->csize);
+	mlops__odb_header(room, ODB_CODEC_RAW, ODB_KIND_DATA, c->n);
+	return mlops__odb_write_blob(w->odb, c->key, ODB_KIND_DATA, room, ODB_HEADER_SIZE + c->n);
+}
+
+static void *worker_main(void *arg)
+{
+	mlops_odb_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		wbatch *b;
+		wchunk *c = NULL;
+		if (w->cut < w->fill) {
+			b = &w->batch[w->cut % BATCH_COUNT];
+			pthread_mutex_unlock(&w->mu);
+			batch_cut(w, b);
+			pthread_mutex_lock(&w->mu);
+			w->cut++;
+		} else if ((c = claim(w, &b)) != NULL) {
+			pthread_mutex_unlock(&w->mu);
+			chunk_encode(w, b, c, w->wcctx, w->wenc, w->wenc_cap);
+			pthread_mutex_lock(&w->mu);
+			c->state = CHUNK_DONE;
+		} else {
+			w->worker_waits = true;
+			pthread_cond_wait(&w->to_worker, &w->mu);
+			w->worker_waits = false;
+			continue;
 		}
+		if (w->caller_waits)
+			pthread_cond_signal(&w->to_caller);
 	}
-	int e = pthread_mutex_init(&p->mu, NULL);
-	if (!e && (e = pthread_cond_init(&p->work, NULL)) != 0)
-		pthread_mutex_destroy(&p->mu);
-	if (!e && (e = pthread_cond_init(&p->done, NULL)) != 0) {
-		pthread_cond_destroy(&p->work);
-		pthread_mutex_destroy(&p->mu);
-	}
-	if (!e && (e = pthread_create(&p->thread, NULL, pipe_main, p)) != 0) {
-		pthread_cond_destroy(&p->done);
-		pthread_cond_destroy(&p->work);
-		pthread_mutex_destroy(&p->mu);
-	}
-	if (e) {
-		pipe_free(p);
-		return mlops__error_errno(e, "object writer: cannot start its storing thread");
-	}
-	*out = p;
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int worker_start(mlops_odb_writer *w)
+{
+	w->wcctx = ZSTD_createCCtx();
+	w->wenc_cap = ZSTD_compressBound(MLOPS_CDC_MAX);
+	w->wenc = mlops__malloc(w->wenc_cap);
+	if (!w->wcctx || !w->wenc)
+		return MLOPS_ENOMEM;
+	int e = pthread_create(&w->thread, NULL, worker_main, w);
+	if (e)
+		return mlops__error_errno(e, "object writer: cannot start its worker thread");
+	w->threaded = true;
 	return 0;
 }
 
-/* The worker's failure as the caller's error (0 when none). Call with the worker idle or joined. */
-static int pipe_error(odb_pipe *p)
+static void worker_stop(mlops_odb_writer *w)
 {
-	if (!p->err)
-		return 0;
-	if (p->msg[0])
-		return mlops__error(p->err, "%s", p->msg);
-	return mlops__error(p->err, "object store: storing a chunk failed with %s", mlops_error_name(p->err));
-}
-
-/* Queue a copy of one chunk for the worker; waits for a free slot. */
-static int pipe_push(odb_pipe *p, const char *key, const uint8_t *chunk, size_t n)
-{
-	pthread_mutex_lock(&p->mu);
-	if (p->count == PIPE_SLOTS) {
-		p->wake_at = PIPE_SLOTS / 2;
-		p->caller_waits = true;
-		while (p->count > p->wake_at)
-			pthread_cond_wait(&p->done, &p->mu);
-		p->caller_waits = false;
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_signal(&w->to_worker);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		w->threaded = false;
 	}
-	bool failed = p->err != 0;
-	size_t idx = (p->head + p->count) % PIPE_SLOTS;
-	pthread_mutex_unlock(&p->mu);
-	if (failed)
-		return 0; /* reported by pipe_wait; nothing more is stored */
-	/* The worker does not look at slot idx until count covers it. */
-	pipe_slot *s = &p->slots[idx];
-	memcpy(s->room + ODB_HEADER_SIZE, chunk, n);
-	s->n = n;
-	memcpy(s->key, key, MLOPS_OID_BUFSIZE);
-	pthread_mutex_lock(&p->mu);
-	p->count++;
-	if (p->worker_waits)
-		pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
+	ZSTD_freeCCtx(w->wcctx);
+	w->wcctx = NULL;
+	free(w->wenc);
+	w->wenc = NULL;
+}
+
+enum { UNTIL_IDLE, UNTIL_ROOM, UNTIL_DONE };
+
+/*
+ * The caller's share: cut (when there is no worker), check and write whatever is ready. UNTIL_IDLE returns when
+ * nothing is ready; UNTIL_ROOM when a batch is free to fill; UNTIL_DONE when every batch is written. The last two
+ * compress chunks rather than sleep, and sleep only while the worker holds the next piece of work.
+ */
+static int pump(mlops_odb_writer *w, int until)
+{
+	int rc = 0;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if ((until == UNTIL_ROOM && w->fill - w->write < BATCH_COUNT) || (until == UNTIL_DONE && w->write == w->fill))
+			break;
+		wbatch *b;
+		wchunk *c;
+		if (!w->threaded && w->cut < w->fill) {
+			b = &w->batch[w->cut % BATCH_COUNT];
+			pthread_mutex_unlock(&w->mu);
+			batch_cut(w, b);
+			pthread_mutex_lock(&w->mu);
+			w->cut++;
+			continue;
+		}
+		if (w->check < w->cut) {
+			b = &w->batch[w->check % BATCH_COUNT];
+			pthread_mutex_unlock(&w->mu);
+			rc = batch_check(w, b);
+			pthread_mutex_lock(&w->mu);
+			if (rc)
+				break;
+			w->check++;
+			if (w->worker_waits)
+				pthread_cond_signal(&w->to_worker);
+			continue;
+		}
+		if (w->write < w->check) {
+			b = &w->batch[w->write % BATCH_COUNT];
+			if (b->written == b->count) {
+				b->len = 0;
+				w->write++;
+				continue;
+			}
+			c = &b->chunks[b->written];
+			if (c->state == CHUNK_DONE) {
+				pthread_mutex_unlock(&w->mu);
+				rc = chunk_write(w, b, c);
+				pthread_mutex_lock(&w->mu);
+				if (rc)
+					break;
+				b->written++;
+				continue;
+			}
+		}
+		if (until == UNTIL_IDLE)
+			break;
+		if ((c = claim(w, &b)) != NULL) {
+			pthread_mutex_unlock(&w->mu);
+			chunk_encode(w, b, c, w->odb->cctx, w->odb->enc, w->odb->enc_cap);
+			pthread_mutex_lock(&w->mu);
+			c->state = CHUNK_DONE;
+			continue;
+		}
+		w->caller_waits = true;
+		pthread_cond_wait(&w->to_caller, &w->mu);
+		w->caller_waits = false;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Hand the batch being filled over to the cutting thread. */
+static void submit(mlops_odb_writer *w, bool last)
+{
+	w->batch[w->fill % BATCH_COUNT].last = last;
+	pthread_mutex_lock(&w->mu);
+	w->fill++;
+	if (w->worker_waits)
+		pthread_cond_signal(&w->to_worker);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* The batch to fill next, with its buffers (allocated on first use: small content needs one batch). */
+static int fill_batch(wbatch **out, mlops_odb_writer *w)
+{
+	if (w->fill - w->write == BATCH_COUNT) {
+		int rc = pump(w, UNTIL_ROOM);
+		if (rc)
+			return rc;
+	}
+	wbatch *b = &w->batch[w->fill % BATCH_COUNT];
+	if (!b->buf && !(b->buf = mlops__malloc(BATCH_SIZE)))
+		return MLOPS_ENOMEM;
+	if (!b->enc && !(b->enc = mlops__malloc(ENC_SIZE)))
+		return MLOPS_ENOMEM;
+	*out = b;
 	return 0;
-}
-
-/* Wait until every queued chunk is stored (or dropped after a failure); returns the worker's failure. */
-static int pipe_wait(odb_pipe *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->wake_at = 0;
-	p->caller_waits = true;
-	while (p->count)
-		pthread_cond_wait(&p->done, &p->mu);
-	p->caller_waits = false;
-	pthread_mutex_unlock(&p->mu);
-	return pipe_error(p);
-}
-
-static void pipe_stop(odb_pipe *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	pthread_cond_destroy(&p->done);
-	pthread_cond_destroy(&p->work);
-	pthread_mutex_destroy(&p->mu);
-	pipe_free(p);
 }
 
 int mlops__odb_writer_new(mlops_odb_writer **out, mlops_odb *odb)
@@ -210,8 +347,20 @@ int mlops__odb_writer_new(mlops_odb_writer **out, mlops_odb *odb)
 	if (!w)
 		return MLOPS_ENOMEM;
 	w->odb = odb;
+	w->level = mlops__odb_level(odb);
+	int e = pthread_mutex_init(&w->mu, NULL);
+	if (!e && (e = pthread_cond_init(&w->to_worker, NULL)) != 0)
+		pthread_mutex_destroy(&w->mu);
+	if (!e && (e = pthread_cond_init(&w->to_caller, NULL)) != 0) {
+		pthread_cond_destroy(&w->to_worker);
+		pthread_mutex_destroy(&w->mu);
+	}
+	if (e) {
+		free(w);
+		return mlops__error_errno(e, "object writer: cannot create its lock");
+	}
 	int rc = mlops__hasher_new(&w->hasher);
-	if (!rc && !(w->buf = mlops__malloc(WRITER_BUF)))
+	if (!rc && !(w->carry = mlops__malloc(MLOPS_CDC_MAX)))
 		rc = MLOPS_ENOMEM;
 	if (!rc)
 		rc = mlops__odb_builder_init(&w->bld);
@@ -221,38 +370,6 @@ int mlops__odb_writer_new(mlops_odb_writer **out, mlops_odb *odb)
 	}
 	*out = w;
 	return 0;
-}
-
-/* One chunk: stored here, or hashed here and queued for the worker. */
-static int writer_chunk(mlops_odb_writer *w, const uint8_t *chunk, size_t n)
-{
-	if (!w->pipe)
-		return mlops__odb_builder_add(w->odb, &w->bld, chunk, n);
-	mlops_oid id;
-	char hex[MLOPS_OID_BUFSIZE];
-	mlops__hash128(&id, chunk, n);
-	mlops__oid_to_hex(hex, &id);
-	int rc = mlops__odb_builder_record(&w->bld, &id, n);
-	return rc ? rc : pipe_push(w->pipe, hex, chunk, n);
-}
-
-/* Cut chunks from the buffer and store or queue them; with !end, only while a full MAX window is available. */
-static int writer_drain(mlops_odb_writer *w, bool end)
-{
-	size_t off = 0;
-	int rc = 0;
-	while (off < w->len && (end || w->len - off >= MLOPS_CDC_MAX)) {
-		size_t c = mlops__cdc_cut(w->buf + off, w->len - off);
-		rc = writer_chunk(w, w->buf + off, c);
-		if (rc)
-			break;
-		off += c;
-	}
-	if (off) {
-		memmove(w->buf, w->buf + off, w->len - off);
-		w->len -= off;
-	}
-	return rc;
 }
 
 int mlops__odb_writer_write(mlops_odb_writer *w, const void *data, size_t n)
@@ -268,29 +385,26 @@ int mlops__odb_writer_write(mlops_odb_writer *w, const void *data, size_t n)
 	size_t left = n;
 	int rc = 0;
 	while (left) {
-		size_t k = WRITER_BUF - w->len < left ? WRITER_BUF - w->len : left;
-		memcpy(w->buf + w->len, p, k);
-		w->len += k;
+		wbatch *b;
+		if ((rc = fill_batch(&b, w)) != 0)
+			break;
+		size_t k = BATCH_DATA - b->len < left ? BATCH_DATA - b->len : left;
+		memcpy(b->buf + BATCH_AT + b->len, p, k);
+		b->len += k;
+		w->total += k;
 		p += k;
 		left -= k;
-		if (w->len == WRITER_BUF) {
-			if (!w->pipe && !w->no_pipe && pipe_start(&w->pipe, w->odb) != 0) {
-				/* No thread or no memory for the queue: store the chunks on this thread instead. */
-				w->no_pipe = true;
+		if (b->len == BATCH_DATA) {
+			if (!w->threaded && !w->no_thread && worker_start(w) != 0) {
+				/* No thread or no memory for it: the caller does all the work. */
+				worker_stop(w);
+				w->no_thread = true;
 				mlops__error_reset();
 			}
-			if ((rc = writer_drain(w, false)) != 0)
+			submit(w, false);
+			if ((rc = pump(w, UNTIL_IDLE)) != 0)
 				break;
 		}
-	}
-	/* The content hash runs while the worker stores the chunks just queued. */
-	if (!rc)
-		mlops__hasher_update(w->hasher, data, n);
-	w->total += n;
-	if (w->pipe) {
-		int wrc = pipe_wait(w->pipe);
-		if (!rc)
-			rc = wrc;
 	}
 	if (rc)
 		w->err = rc;
@@ -306,22 +420,27 @@ int mlops__odb_writer_finish(mlops_oid *out, mlops_odb_writer *w)
 		return mlops__error(MLOPS_EINVAL, "object writer already finished");
 	mlops_oid id;
 	char hex[MLOPS_OID_BUFSIZE];
-	mlops__hasher_final(&id, w->hasher);
-	mlops__oid_to_hex(hex, &id);
-	int rc;
+	int rc = 0;
 	if (w->total < MLOPS_CHUNK_THRESHOLD) {
-		rc = mlops__odb_store_blob(w->odb, hex, ODB_KIND_DATA, w->buf, w->len);
+		/* One blob, still in the first batch (nothing was handed over yet). */
+		wbatch *b = &w->batch[0];
+		mlops__hash128(&id, b->buf ? b->buf + BATCH_AT : (const uint8_t *)"", b->len);
+		mlops__oid_to_hex(hex, &id);
+		if (b->buf)
+			rc = mlops__odb_store_blob_room(w->odb, hex, ODB_KIND_DATA, b->buf + BATCH_AT - ODB_HEADER_SIZE, b->len);
+		else
+			rc = mlops__odb_store_blob(w->odb, hex, ODB_KIND_DATA, "", 0);
 	} else {
-		rc = writer_drain(w, true);
-		if (w->pipe) {
-			/* Joined before the manifest is stored: chunks reach the backend first, and from here on the
-			 * caller's thread is the only user of the backend again. */
-			int wrc = pipe_wait(w->pipe);
-			if (!rc)
-				rc = wrc;
-			pipe_stop(w->pipe);
-			w->pipe = NULL;
+		wbatch *b;
+		rc = fill_batch(&b, w);
+		if (!rc) {
+			submit(w, true);
+			rc = pump(w, UNTIL_DONE);
 		}
+		/* From here on the content hash and the chunk list are complete, and the caller is alone again. */
+		worker_stop(w);
+		mlops__hasher_final(&id, w->hasher);
+		mlops__oid_to_hex(hex, &id);
 		if (!rc)
 			rc = mlops__odb_builder_finish(w->odb, &w->bld, &id);
 	}
@@ -345,10 +464,16 @@ void mlops__odb_writer_free(mlops_odb_writer *w)
 {
 	if (!w)
 		return;
-	if (w->pipe)
-		pipe_stop(w->pipe);
+	worker_stop(w);
+	pthread_cond_destroy(&w->to_caller);
+	pthread_cond_destroy(&w->to_worker);
+	pthread_mutex_destroy(&w->mu);
+	for (int i = 0; i < BATCH_COUNT; i++) {
+		free(w->batch[i].buf);
+		free(w->batch[i].enc);
+	}
+	free(w->carry);
 	mlops__hasher_free(w->hasher);
-	free(w->buf);
 	mlops__odb_builder_free(&w->bld);
 	free(w);
 }
@@ -546,43 +671,6 @@ void mlops__odb_reader_free(mlops_odb_reader *r)
 	free(r->chunk);
 	mlops__hasher_free(r->hasher);
 	free(r);
-}
-
-int mlops__odb_get(void **out, size_t *out_n, mlops_odb *odb, const mlops_oid *id)
-{
-	*out = NULL;
-	*out_n = 0;
-	mlops_odb_reader *r;
-	int rc = mlops__odb_reader_new(&r, odb, id);
-	if (rc)
-		return rc;
-	if (r->size >= SIZE_MAX) {
-		rc = mlops__error(MLOPS_ENOMEM, "object %s is too large to read into memory", r->hex);
-		mlops__odb_reader_free(r);
-		return rc;
-	}
-	uint8_t *buf = mlops__malloc((size_t)r->size);
-	if (!buf) {
-		mlops__odb_reader_free(r);
-		return MLOPS_ENOMEM;
-	}
-	size_t n = 0;
-	while (!rc && n < r->size) {
-		size_t got;
-		rc = mlops__odb_reader_read(&got, r, buf + n, (size_t)r->size - n);
-		if (!rc && got == 0)
-			rc = mlops__error(MLOPS_EIO, "object %s: read stopped at %zu of %llu bytes", r->hex, n,
-			                  (unsigned long long)r->size);
-		n += got;
-	}
-	mlops__odb_reader_free(r);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	*out_n = n;
-	return 0;
 }
 
 /* ---- files ---- */
