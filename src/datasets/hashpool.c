@@ -2,7 +2,8 @@
  * Reading files of a working directory with worker threads: storing them into the object store (commit) or only
  * hashing them (status, checkout). Compression dominates the cost of a first commit, so each worker has its own
  * object database (zstd contexts) over a lock-wrapped view of the store's backend (blobcopy.c); the backend is
- * flushed once at the end instead of once per file. Errors of a worker (its thread-local message) are carried
+ * flushed once at the end instead of once per file. A worker reads a file of up to WHOLE_MAX bytes whole into its
+ * own buffer and stores it from there (see store_one). Errors of a worker (its thread-local message) are carried
  * back to the calling thread.
  */
 #include <errno.h>
@@ -13,12 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "datasets/ds_int.h"
 
-#define IO_BUF (1u << 20)
+/* Files up to this size are read whole and stored from memory; larger ones are streamed through a writer. */
+#define WHOLE_MAX (8u << 20)
+#define HUGE_PAGE (2u << 20)
+#define WRITE_PIECE (1u << 20)
 #define MAX_THREADS 4
 /* Below this much work a second thread costs more than it saves. */
 #define PARALLEL_MIN_BYTES (8u << 20)
@@ -50,8 +55,89 @@ static void pool_fail(pool *p, int rc)
 	atomic_store(&p->stop, 1);
 }
 
-/* Store one file through odb; sets f->oid and the size actually read. */
-static int store_one(mlops_odb *odb, uint8_t *buf, const char *full, ds_file *f, uint64_t *out_read)
+/* A worker's read buffer: grown to hold a whole file of up to WHOLE_MAX bytes. */
+typedef struct wbuf {
+	uint8_t *p;
+	size_t cap;
+} wbuf;
+
+/*
+ * Grow to at least want bytes (at most WHOLE_MAX), keeping the first keep bytes. The buffer is aligned and sized in
+ * 2 MiB steps and asks for transparent huge pages: the kernel's copy, the hash, the chunker and zstd each walk
+ * every byte of it, and 4 KiB pages cost them a TLB miss every 4 KiB. MLOPS_ENOMEM leaves the buffer as it was.
+ */
+static int wbuf_grow(wbuf *b, size_t want, size_t keep)
+{
+	size_t cap = b->cap * 2 > want ? b->cap * 2 : want;
+	if (cap > WHOLE_MAX)
+		cap = WHOLE_MAX;
+	cap = (cap + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	void *p = NULL;
+	if (posix_memalign(&p, HUGE_PAGE, cap) != 0)
+		return mlops__error(MLOPS_ENOMEM, "out of memory for a %zu-byte read buffer", cap);
+#ifdef MADV_HUGEPAGE
+	madvise(p, cap, MADV_HUGEPAGE); /* advice only: without huge pages the buffer works the same */
+#endif
+	if (keep)
+		memcpy(p, b->p, keep);
+	free(b->p);
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Read from fd into b->p + *got until end of file or a full buffer. */
+static int read_fill(int fd, wbuf *b, size_t *got, bool *eof, const char *full)
+{
+	*eof = false;
+	while (*got < b->cap) {
+		ssize_t n = read(fd, b->p + *got, b->cap - *got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return mlops__error_errno(errno, "cannot read '%s'", full);
+		}
+		if (n == 0) {
+			*eof = true;
+			break;
+		}
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+/* The rest of a file too large for the buffer, through a streaming writer: b->p[0..got) is already read. */
+static int store_stream(mlops_oid *out, mlops_odb *odb, int fd, wbuf *b, size_t got, const char *full,
+                        uint64_t *out_read)
+{
+	mlops_odb_writer *w = NULL;
+	int rc = mlops__odb_writer_new(&w, odb);
+	uint64_t total = 0;
+	bool eof = false;
+	while (!rc) {
+		total += got;
+		/* In pieces of the size the writer was built around (its window is 1 MiB). */
+		for (size_t off = 0; !rc && off < got; off += WRITE_PIECE)
+			rc = mlops__odb_writer_write(w, b->p + off, got - off < WRITE_PIECE ? got - off : WRITE_PIECE);
+		if (rc || eof)
+			break;
+		got = 0;
+		rc = read_fill(fd, b, &got, &eof, full);
+	}
+	if (!rc)
+		rc = mlops__odb_writer_finish(out, w);
+	mlops__odb_writer_free(w);
+	*out_read = total;
+	return rc;
+}
+
+/*
+ * Store one file through odb; sets f->oid and the size actually read. A file of up to WHOLE_MAX bytes is read
+ * whole and stored with one whole-object put, which chunks, hashes and compresses straight from the buffer: no
+ * copy into a writer's window, no storing thread to start and feed per file (the pool's threads already keep the
+ * cores busy). Both paths cut and name chunks the same way, so the stored objects do not depend on the path taken.
+ */
+static int store_one(mlops_odb *odb, wbuf *b, const char *full, ds_file *f, uint64_t *out_read)
 {
 	if (S_ISLNK(f->mode)) {
 		char target[PATH_MAX];
@@ -64,54 +150,36 @@ static int store_one(mlops_odb *odb, uint8_t *buf, const char *full, ds_file *f,
 	int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return mlops__error_errno(errno, "cannot open '%s'", full);
+	/* One byte more than the size seen by the walk, so that end of file shows in the same read loop. */
+	size_t want = f->size < WHOLE_MAX ? (size_t)f->size + 1 : WHOLE_MAX;
 	int rc = 0;
-	uint64_t total = 0;
-	if (f->size < MLOPS_CHUNK_THRESHOLD) {
-		/* Small file: one read into the buffer and a whole-object put (no writer set-up per file). */
-		size_t got = 0;
-		while (got < IO_BUF) {
-			ssize_t n = read(fd, buf + got, IO_BUF - got);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				rc = mlops__error_errno(errno, "cannot read '%s'", full);
-				break;
-			}
-			if (n == 0)
-				break;
-			got += (size_t)n;
-			if (got >= MLOPS_CHUNK_THRESHOLD)
-				break; /* grew meanwhile: take the streaming path below */
-		}
-		if (!rc && got < MLOPS_CHUNK_THRESHOLD) {
+	if (b->cap < want && (rc = wbuf_grow(b, want, 0)) != 0) {
+		if (!b->cap) {
 			close(fd);
-			*out_read = got;
-			return mlops__odb_put(&f->oid, odb, buf, got);
+			return rc;
 		}
-		if (!rc && lseek(fd, 0, SEEK_SET) != 0)
-			rc = mlops__error_errno(errno, "cannot seek in '%s'", full);
+		mlops__error_reset(); /* a smaller buffer will do: the rest is streamed */
+		rc = 0;
 	}
-	mlops_odb_writer *w = NULL;
-	if (!rc)
-		rc = mlops__odb_writer_new(&w, odb);
-	while (!rc) {
-		ssize_t n = read(fd, buf, IO_BUF);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = mlops__error_errno(errno, "cannot read '%s'", full);
+	size_t got = 0;
+	bool eof = false;
+	for (;;) {
+		rc = read_fill(fd, b, &got, &eof, full);
+		if (rc || eof || b->cap >= WHOLE_MAX)
+			break;
+		/* Grew since the walk: a larger buffer keeps what was read. */
+		if (wbuf_grow(b, b->cap * 2, got) != 0) {
+			mlops__error_reset();
 			break;
 		}
-		if (n == 0)
-			break;
-		total += (uint64_t)n;
-		rc = mlops__odb_writer_write(w, buf, (size_t)n);
 	}
-	if (!rc)
-		rc = mlops__odb_writer_finish(&f->oid, w);
-	mlops__odb_writer_free(w);
+	if (!rc && eof) {
+		*out_read = got;
+		rc = mlops__odb_put(&f->oid, odb, b->p, got);
+	} else if (!rc) {
+		rc = store_stream(&f->oid, odb, fd, b, got, full, out_read);
+	}
 	close(fd);
-	*out_read = total;
 	return rc;
 }
 
@@ -119,12 +187,10 @@ static void *worker(void *arg)
 {
 	pool *p = arg;
 	mlops_odb *odb = NULL;
-	uint8_t *buf = NULL;
+	wbuf buf = {0};
 	int rc = 0;
-	if (p->store) {
-		buf = mlops__malloc(IO_BUF);
-		rc = buf ? mlops_datasets__shared_odb(&odb, p->shared) : MLOPS_ENOMEM;
-	}
+	if (p->store)
+		rc = mlops_datasets__shared_odb(&odb, p->shared);
 	while (!rc && !atomic_load(&p->stop)) {
 		size_t k = atomic_fetch_add(&p->next, 1);
 		if (k >= p->n)
@@ -137,7 +203,7 @@ static void *worker(void *arg)
 		}
 		uint64_t got = 0;
 		if (p->store)
-			rc = store_one(odb, buf, full, f, &got);
+			rc = store_one(odb, &buf, full, f, &got);
 		else
 			rc = mlops_datasets__hash_file(&f->oid, &got, full, f->mode);
 		free(full);
@@ -154,7 +220,7 @@ static void *worker(void *arg)
 	if (rc)
 		pool_fail(p, rc);
 	mlops__odb_free(odb);
-	free(buf);
+	free(buf.p);
 	return NULL;
 }
 

@@ -620,6 +620,95 @@ static void test_diff_tabular(void **state)
 	th_assert_rc(mlops_dataset_diff_new(&d, f->store, "tab@v1", "tab@v9"), MLOPS_ENOTFOUND);
 }
 
+/* ---- storing files: whole-file puts and streamed large files ---- */
+
+typedef struct chunk_ids {
+	mlops_oid ids[256];
+	size_t n;
+} chunk_ids;
+
+static int collect_chunk(const mlops_oid *chunk, void *payload)
+{
+	chunk_ids *c = payload;
+	if (c->n == sizeof(c->ids) / sizeof(c->ids[0]))
+		return MLOPS_ERROR;
+	c->ids[c->n++] = *chunk;
+	return 0;
+}
+
+/* Files read whole, files streamed (larger than the read buffer), and files whose size changed since the walk are
+ * stored as the same objects, with the same chunks, as a one-shot put of their bytes; sizes read are reported. */
+static void test_store_files_paths(void **state)
+{
+	fx *f = *state;
+	/* 0 bytes, small, chunked, exactly 8 MiB (the largest read whole), more than 8 MiB (streamed). */
+	static const size_t sizes[] = {0, 100, 300u * 1024u, 8u << 20, (8u << 20) + 70001u};
+	/* What the walk saw: right, or stale (the file grew or shrank before it was read). */
+	static const uint64_t seen[] = {0, 5000, 1000, 8u << 20, 10};
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	size_t total = 0;
+	for (size_t i = 0; i < N; i++)
+		total += sizes[i];
+	char *data = th_xmalloc(total);
+	th_fill_random(data, total, 77);
+	/* Some compressible runs, so that both stored codecs occur. */
+	th_fill_text(data + sizes[2], 128u * 1024u, 3);
+	ds_file files[N];
+	size_t idx[N];
+	memset(files, 0, sizeof(files));
+	for (int threads = 1; threads <= 2; threads++) {
+		size_t off = 0;
+		for (size_t i = 0; i < N; i++) {
+			char name[32];
+			snprintf(name, sizeof(name), "f%zu.bin", i);
+			char *p = pj(f->work, name);
+			th_write_file(p, data + off, sizes[i]);
+			free(p);
+			free(files[i].path);
+			files[i] = (ds_file){.path = strdup(name), .size = seen[i], .mode = S_IFREG | 0644, .mtime_ns = 7};
+			assert_non_null(files[i].path);
+			idx[i] = N - 1 - i; /* order does not matter */
+			off += sizes[i];
+		}
+		uint64_t bytes = 0;
+		th_ok(mlops_datasets__store_files(f->store, f->work, false, files, idx, N, threads, &bytes));
+		assert_int_equal(bytes, total);
+		mlops_backend *mem;
+		th_ok(mlops_backend_new(&mem, "memory", NULL, MLOPS_SYNC_NORMAL));
+		mlops_odb *ref;
+		th_ok(mlops__odb_open(&ref, mem, 3, MLOPS_SYNC_NORMAL));
+		off = 0;
+		for (size_t i = 0; i < N; i++) {
+			const ds_file *e = &files[i];
+			assert_int_equal(e->state, DS_FILE_READ);
+			assert_int_equal(e->size, sizes[i]);
+			/* A size that changed since the walk must never let the stat cache vouch for the file. */
+			assert_int_equal(e->mtime_ns, seen[i] == sizes[i] ? 7 : -1);
+			mlops_oid want;
+			th_ok(mlops__odb_put(&want, ref, data + off, sizes[i]));
+			assert_memory_equal(e->oid.bytes, want.bytes, 16);
+			void *back;
+			size_t n;
+			th_ok(mlops__odb_get(&back, &n, mlops_store__odb(f->store), &e->oid));
+			assert_int_equal(n, sizes[i]);
+			assert_true(n == 0 || memcmp(back, data + off, n) == 0);
+			free(back);
+			chunk_ids got = {.n = 0}, exp = {.n = 0};
+			th_ok(mlops__odb_refs(mlops_store__odb(f->store), &e->oid, collect_chunk, &got));
+			th_ok(mlops__odb_refs(ref, &want, collect_chunk, &exp));
+			assert_int_equal(got.n, exp.n);
+			assert_true(got.n == 0 || memcmp(got.ids, exp.ids, got.n * sizeof(mlops_oid)) == 0);
+			if (sizes[i] > 1u << 20)
+				assert_true(got.n > 8);
+			off += sizes[i];
+		}
+		mlops__odb_free(ref);
+	}
+	for (size_t i = 0; i < N; i++)
+		free(files[i].path);
+	free(data);
+}
+
 /* Options initializers accept their own version only and start from the defaults; change names are stable. */
 static void test_options_init_and_names(void **state)
 {
@@ -661,6 +750,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_and_racy_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_seek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_tabular, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_files_paths, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("datasets", tests, NULL, NULL);
 }
