@@ -4,10 +4,15 @@
  * ever appears under its final name complete.
  *
  * Sync modes: FULL fsyncs each temp file, renames it and fsyncs the fan-out directory. NORMAL writes temp files
- * without fsync and keeps them pending (exists/read/list see them); flush() (also every 256 MiB or 4096 blobs, and
- * in free()) calls syncfs() once, then renames every pending file and fsyncs the touched directories: a blob
- * reaches its final name only after its bytes are durable, at the cost of one syncfs per batch instead of one
- * fsync per blob. OFF renames at once and never syncs.
+ * without fsync and keeps them pending (exists/read/list see them); flush() (also every 256 MiB, 4096 loose or
+ * 65536 packed blobs, and in free()) makes them durable (fdatasync each, or one syncfs() for a larger batch), then renames every pending
+ * file and fsyncs the touched directories: a blob reaches its final name only after its bytes are durable. OFF
+ * renames at once and never syncs.
+ *
+ * Large batches go to pack files (fs_pack.c): in NORMAL and OFF mode, the first SMALL_BATCH_BLOBS blobs written
+ * since the last flush are loose files as above, and the rest of the batch is appended to one pack that flush()
+ * publishes after the loose files, so blobs still reach readers in write order (chunks before the manifest that
+ * lists them). Readers look in the packs first, then for a loose file.
  * An instance is used by one thread at a time (one store handle per thread).
  */
 #include <dirent.h>
@@ -22,10 +27,12 @@
 
 #include "mlops/store.h"
 #include "storage/backends.h"
+#include "storage/fs_pack.h"
 #include "util/util.h"
 
 #define PENDING_MAX_BYTES (256ull * 1024 * 1024)
-#define PENDING_MAX_BLOBS 4096
+#define PENDING_MAX_BLOBS 4096   /* loose files pending */
+#define PACK_MAX_BLOBS 65536      /* blobs in one pack */
 #define STALE_TEMP_SECONDS 3600
 #define SMALL_BATCH_BLOBS 16 /* up to this many pending blobs are synced one by one */
 
@@ -48,6 +55,8 @@ typedef struct fs_backend {
 	                            manifest that lists them */
 	size_t norder, order_cap;
 	uint64_t pending_bytes;
+	size_t batch;            /* blobs written since the last flush */
+	fs_packs *packs;
 	uint8_t have_dir[256 / 8]; /* fan-out directories known to exist: saves a mkdirat per blob */
 } fs_backend;
 
@@ -171,8 +180,19 @@ static int fs_write(mlops_backend *b, const char *key, const void *data, size_t 
 	int rc = check_key(key);
 	if (rc)
 		return rc;
-	if (mlops__keymap_get(&f->pending, key) || final_exists(f, key))
+	if (mlops__keymap_get(&f->pending, key))
 		return 0;
+	if ((rc = mlops__packs_has(f->packs, key, false)) != 0 || final_exists(f, key))
+		return rc < 0 ? rc : 0;
+	if (f->sync != MLOPS_SYNC_FULL && f->batch++ >= SMALL_BATCH_BLOBS) {
+		rc = mlops__packs_append(f->packs, key, data, size);
+		if (rc)
+			return mlops__error_prefix("fs backend: cannot store blob '%s' (%zu bytes)", key, size);
+		if (f->pending_bytes + mlops__packs_pending_bytes(f->packs) >= PENDING_MAX_BYTES ||
+		    mlops__packs_pending_count(f->packs) >= PACK_MAX_BLOBS)
+			return fs_flush(b);
+		return 0;
+	}
 	char *tmp = mlops__sprintf("tmp/%s.%ld.%lu", key, (long)getpid(), ++f->counter);
 	if (!tmp)
 		return MLOPS_ENOMEM;
@@ -225,7 +245,8 @@ static int fs_write(mlops_backend *b, const char *key, const void *data, size_t 
 	}
 	f->order[f->norder++] = p;
 	f->pending_bytes += size;
-	if (f->pending_bytes >= PENDING_MAX_BYTES || f->pending.count >= PENDING_MAX_BLOBS)
+	if (f->pending_bytes + mlops__packs_pending_bytes(f->packs) >= PENDING_MAX_BYTES ||
+	    f->pending.count >= PENDING_MAX_BLOBS)
 		return fs_flush(b);
 	return 0;
 fail:
@@ -286,6 +307,9 @@ static int fs_read(mlops_backend *b, void **out, size_t *out_size, const char *k
 	pending_blob *p = mlops__keymap_get(&f->pending, key);
 	if (p)
 		return read_file_at(f, p->tmp, key, out, out_size);
+	rc = mlops__packs_read(f->packs, key, out, out_size);
+	if (rc != MLOPS_ENOTFOUND)
+		return rc;
 	char rel[MLOPS_OID_BUFSIZE + 1];
 	rel_path(rel, key);
 	return read_file_at(f, rel, key, out, out_size);
@@ -301,6 +325,10 @@ static int fs_exists(mlops_backend *b, int *out, const char *key)
 	if (mlops__keymap_get(&f->pending, key)) {
 		*out = 1;
 		return 0;
+	}
+	if ((rc = mlops__packs_has(f->packs, key, true)) != 0) {
+		*out = rc > 0;
+		return rc < 0 ? rc : 0;
 	}
 	char rel[MLOPS_OID_BUFSIZE + 1];
 	rel_path(rel, key);
@@ -329,6 +357,8 @@ static int fs_remove(mlops_backend *b, const char *key)
 		p->removed = true;
 		return 0;
 	}
+	if ((rc = mlops__packs_remove(f->packs, key)) != 0)
+		return rc < 0 ? rc : 0;
 	char rel[MLOPS_OID_BUFSIZE + 1];
 	rel_path(rel, key);
 	if (unlinkat(f->rootfd, rel, 0) != 0) {
@@ -352,6 +382,8 @@ static int fs_touch(mlops_backend *b, const char *key)
 			return mlops__error_errno(errno, "fs backend: cannot touch '%s/%s'", f->root, p->tmp);
 		return 0;
 	}
+	if ((rc = mlops__packs_touch(f->packs, key)) != 0)
+		return rc < 0 ? rc : 0;
 	char rel[MLOPS_OID_BUFSIZE + 1];
 	rel_path(rel, key);
 	if (utimensat(f->rootfd, rel, NULL, 0) != 0) {
@@ -439,6 +471,8 @@ static int fs_list(mlops_backend *b, mlops_backend_list_cb cb, void *payload)
 	int rc = list_pending(f, cb, payload);
 	if (rc)
 		return rc;
+	if ((rc = mlops__packs_list(f->packs, cb, payload)) != 0)
+		return rc;
 	int fd = openat(f->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return mlops__error_errno(errno, "fs backend: cannot open '%s'", f->root);
@@ -456,6 +490,8 @@ static int fs_list(mlops_backend *b, mlops_backend_list_cb cb, void *payload)
 	if (!rc && errno)
 		rc = mlops__error_errno(errno, "fs backend: cannot list '%s'", f->root);
 	closedir(d);
+	if (!rc) /* a damaged pack index, after every readable blob was listed */
+		rc = mlops__packs_damage(f->packs);
 	return rc;
 }
 
@@ -504,9 +540,21 @@ static int sync_pending(fs_backend *f)
 	return 0;
 }
 
+static int flush_loose(fs_backend *f);
+
 static int fs_flush(mlops_backend *b)
 {
 	fs_backend *f = (fs_backend *)b;
+	int rc = flush_loose(f);
+	if (!rc)
+		rc = mlops__packs_flush(f->packs, f->sync == MLOPS_SYNC_NORMAL);
+	if (!rc)
+		f->batch = 0;
+	return rc;
+}
+
+static int flush_loose(fs_backend *f)
+{
 	if (!f->norder)
 		return 0;
 	int rc = sync_pending(f);
@@ -550,6 +598,7 @@ static void fs_free(mlops_backend *b)
 	drop_order(f, f->norder);
 	free(f->order);
 	mlops__keymap_clear(&f->pending);
+	mlops__packs_free(f->packs);
 	if (f->rootfd >= 0)
 		close(f->rootfd);
 	free(f->root);
@@ -610,6 +659,9 @@ int mlops__backend_fs_new(mlops_backend **out, const char *location, int sync, v
 		goto fail;
 	}
 	remove_stale_temps(f);
+	if ((rc = mlops__packs_new(&f->packs, f->rootfd, location)) != 0)
+		goto fail;
+	mlops__packs_remove_stale(f->packs, STALE_TEMP_SECONDS);
 	f->base.version = MLOPS_BACKEND_VERSION;
 	f->base.write = fs_write;
 	f->base.read = fs_read;

@@ -84,6 +84,26 @@ bool mlops__oid_hex_valid(const char *hex);                 /* exactly 32 lowerc
 /* Generate 16 random bytes as 32 lowercase hex characters (getrandom; used for run ids and temp names). */
 int mlops__random_hex32(char out[MLOPS_OID_BUFSIZE]);
 
+/* Little-endian fields of the binary formats (docs/format.md). */
+static inline void mlops__put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void mlops__put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint32_t mlops__get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t mlops__get_le64(const uint8_t *p)
+{
+	return (uint64_t)mlops__get_le32(p) | (uint64_t)mlops__get_le32(p + 4) << 32;
+}
+
 /* ---- compression (compress.c): zstd ---- */
 
 size_t mlops__zstd_bound(size_t n);

@@ -1,12 +1,17 @@
 /* Shared unit-test helpers: temporary directories, files, deterministic data. */
 #include "helpers.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "storage/fs_pack.h"
+#include "util/util.h"
 
 char *th_tmpdir(const char *tag)
 {
@@ -97,4 +102,63 @@ int th_under_valgrind(void)
 {
 	const char *v = getenv("MLOPS_TEST_VALGRIND");
 	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Parse one pack index (docs/format.md) looking for key; the tests read the format independently of fs_pack.c. */
+static bool idx_find(const char *path, const mlops_oid *key, long *offset, long *size)
+{
+	char *data = NULL;
+	size_t n = 0;
+	if (mlops__file_read_all(&data, &n, path) != 0)
+		return false;
+	const uint8_t *b = (const uint8_t *)data;
+	bool found = false;
+	if (n >= FS_PACK_IDX_HEADER + 8 && memcmp(b, FS_PACK_IDX_MAGIC, 4) == 0) {
+		uint64_t count = mlops__get_le64(b + 8);
+		for (uint64_t i = 0; i < count && FS_PACK_IDX_HEADER + (i + 1) * FS_PACK_IDX_ENTRY <= n; i++) {
+			const uint8_t *e = b + FS_PACK_IDX_HEADER + i * FS_PACK_IDX_ENTRY;
+			if (memcmp(e, key->bytes, 16) == 0) {
+				*offset = (long)mlops__get_le64(e + 16);
+				*size = (long)mlops__get_le64(e + 24);
+				found = true;
+				break;
+			}
+		}
+	}
+	free(data);
+	return found;
+}
+
+char *th_blob_locate(const char *objects, const char *hex, long *offset, long *size)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "%.2s/%s", hex, hex + 2);
+	char *loose = mlops__path_join(objects, rel);
+	struct stat st;
+	if (loose && stat(loose, &st) == 0) {
+		*offset = 0;
+		*size = (long)st.st_size;
+		return loose;
+	}
+	free(loose);
+	mlops_oid key;
+	if (mlops__oid_from_hex(&key, hex) != 0)
+		return NULL;
+	char *dir = mlops__path_join(objects, "packs");
+	DIR *d = dir ? opendir(dir) : NULL;
+	char *found = NULL;
+	struct dirent *e;
+	while (d && !found && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (strncmp(e->d_name, "pack-", 5) != 0 || len < 9 || strcmp(e->d_name + len - 4, ".idx") != 0)
+			continue;
+		char *idx = mlops__path_join(dir, e->d_name);
+		if (idx && idx_find(idx, &key, offset, size))
+			found = mlops__sprintf("%.*s.pack", (int)(strlen(idx) - 4), idx);
+		free(idx);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return found;
 }

@@ -27,6 +27,11 @@ int th_under_valgrind(void);
 void th_assert_rc_(int rc, int expected, const char *file, int line);
 #define th_ok(rc) th_assert_rc(rc, 0)
 
+/* Where the "fs" backend under objects keeps the blob hex: its loose file (offset 0), or the pack file holding it
+ * (found through the pack indexes). Returns the path (malloc'ed; NULL when the blob is nowhere) and sets *offset
+ * and *size to the blob's bytes in that file. */
+char *th_blob_locate(const char *objects, const char *hex, long *offset, long *size);
+
 /* ---- fault-injecting backend (fault_backend.c) ----
  * Wraps another backend; counts calls of each kind and fails the Nth one. */
 typedef enum th_fault_op {

@@ -1,0 +1,881 @@
+/*
+ * The packs of an "fs" objects directory: one open-addressing table from blob key to (pack, offset, size) over
+ * every published pack and the one being written, loaded from the .idx files and refreshed when the pack
+ * directory changes (another process published or rewrote a pack). Removing a packed blob marks it; the next
+ * flush rewrites each pack that holds removed blobs into a new pack, publishes it, then unlinks the old one, so a
+ * crash at any point leaves every surviving blob in at least one published pack. Format: docs/format.md.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "storage/fs_pack.h"
+#include "util/util.h"
+
+#define NO_PACK UINT32_MAX
+#define F_DEAD 1u
+#define F_PENDING 2u
+#define MAX_OPEN_PACKS 64
+#define RACY_NS 2000000000ll       /* a directory changed this recently may change again within its mtime tick */
+#define RACY_RESCAN_NS 100000000ll
+
+typedef struct entry {
+	uint8_t key[16];
+	uint32_t pack;   /* NO_PACK: empty slot */
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t size;
+} entry;
+
+typedef struct pack {
+	char *name;      /* "pack-<16 hex>"; NULL: free slot */
+	int fd;          /* read descriptor, -1 until needed */
+	int64_t mtime;   /* of the index: the time of every blob in the pack */
+	uint64_t size;
+	size_t ndead;
+	bool seen;
+} pack;
+
+struct fs_packs {
+	int rootfd;
+	char *root;
+	char *dirpath;   /* <root>/packs */
+	int dirfd;       /* -1 until the directory exists */
+	entry *tab;
+	size_t cap, count;
+	pack *packs;
+	size_t npacks, packs_cap;
+	int nopen;
+	bool scanned, listing;
+	struct timespec dir_mtime;
+	int64_t last_scan_ns;
+	char *damage;    /* the first damaged index found, reported by list */
+	fs_packw *w;     /* the pack being written */
+	uint32_t wpack;
+	size_t wcount;
+	uint64_t wbytes;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* ---- the table ---- */
+
+static size_t slot_of(const fs_packs *p, const uint8_t key[16])
+{
+	return (size_t)mlops__get_le64(key) & (p->cap - 1);
+}
+
+static entry *find(const fs_packs *p, const uint8_t key[16])
+{
+	if (!p->cap)
+		return NULL;
+	for (size_t i = slot_of(p, key);; i = (i + 1) & (p->cap - 1)) {
+		entry *e = &p->tab[i];
+		if (e->pack == NO_PACK)
+			return NULL;
+		if (memcmp(e->key, key, 16) == 0)
+			return e;
+	}
+}
+
+static entry *place(fs_packs *p, const uint8_t key[16])
+{
+	size_t i = slot_of(p, key);
+	while (p->tab[i].pack != NO_PACK && memcmp(p->tab[i].key, key, 16) != 0)
+		i = (i + 1) & (p->cap - 1);
+	return &p->tab[i];
+}
+
+static int grow(fs_packs *p)
+{
+	if ((p->count + 1) * 10 < p->cap * 7)
+		return 0;
+	size_t ncap = p->cap ? p->cap * 2 : 1024;
+	entry *nt = mlops__calloc(ncap, sizeof(*nt));
+	if (!nt)
+		return MLOPS_ENOMEM;
+	for (size_t i = 0; i < ncap; i++)
+		nt[i].pack = NO_PACK;
+	entry *old = p->tab;
+	size_t ocap = p->cap;
+	p->tab = nt;
+	p->cap = ncap;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].pack != NO_PACK)
+			*place(p, old[i].key) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Insert, or with replace overwrite an existing entry of the same key. */
+static int insert(fs_packs *p, const uint8_t key[16], uint32_t pk, uint64_t offset, uint64_t size, uint32_t flags,
+                  bool replace)
+{
+	int rc = grow(p);
+	if (rc)
+		return rc;
+	entry *e = place(p, key);
+	if (e->pack != NO_PACK && !replace)
+		return 0;
+	if (e->pack == NO_PACK)
+		p->count++;
+	memcpy(e->key, key, 16);
+	e->pack = pk;
+	e->flags = flags;
+	e->offset = offset;
+	e->size = size;
+	return 0;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+static void erase(fs_packs *p, entry *e)
+{
+	size_t i = (size_t)(e - p->tab), mask = p->cap - 1;
+	p->tab[i].pack = NO_PACK;
+	p->count--;
+	for (size_t j = (i + 1) & mask; p->tab[j].pack != NO_PACK; j = (j + 1) & mask) {
+		size_t home = slot_of(p, p->tab[j].key);
+		/* Move j back to the hole i when i lies on j's probe path (between home and j, cyclically). */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			p->tab[i] = p->tab[j];
+			p->tab[j].pack = NO_PACK;
+			i = j;
+		}
+	}
+}
+
+/* Remove every entry of the packs for which drop[pack] is set (one pass, restarting a slot after a shift). */
+static void erase_packs(fs_packs *p, const bool *drop)
+{
+	for (size_t i = 0; i < p->cap;) {
+		entry *e = &p->tab[i];
+		if (e->pack != NO_PACK && drop[e->pack])
+			erase(p, e);
+		else
+			i++;
+	}
+}
+
+/* ---- packs ---- */
+
+static void close_pack(fs_packs *p, pack *k)
+{
+	if (k->fd >= 0) {
+		close(k->fd);
+		k->fd = -1;
+		p->nopen--;
+	}
+}
+
+static void free_pack(fs_packs *p, pack *k)
+{
+	close_pack(p, k);
+	free(k->name);
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+}
+
+static int new_pack(fs_packs *p, uint32_t *out, const char *name)
+{
+	size_t i = 0;
+	while (i < p->npacks && p->packs[i].name)
+		i++;
+	if (i == p->npacks) {
+		if (p->npacks == p->packs_cap) {
+			size_t ncap = p->packs_cap ? p->packs_cap * 2 : 16;
+			pack *n = mlops__realloc(p->packs, ncap * sizeof(*n));
+			if (!n)
+				return MLOPS_ENOMEM;
+			p->packs = n;
+			p->packs_cap = ncap;
+		}
+		p->npacks++;
+	}
+	pack *k = &p->packs[i];
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+	k->name = mlops__strdup(name);
+	if (!k->name)
+		return MLOPS_ENOMEM;
+	*out = (uint32_t)i;
+	return 0;
+}
+
+static int open_dir(fs_packs *p, bool create)
+{
+	if (p->dirfd >= 0)
+		return 0;
+	if (create && mkdirat(p->rootfd, "packs", 0755) != 0 && errno != EEXIST)
+		return mlops__error_errno(errno, "fs backend: cannot create '%s'", p->dirpath);
+	p->dirfd = openat(p->rootfd, "packs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0) {
+		if (errno == ENOENT && !create)
+			return 0;
+		return mlops__error_errno(errno, "fs backend: cannot open '%s'", p->dirpath);
+	}
+	return 0;
+}
+
+static void note_damage(fs_packs *p, const char *name, const char *why)
+{
+	if (!p->damage)
+		p->damage = mlops__sprintf("pack index '%s/%s.idx' is damaged (%s); its blobs cannot be read",
+		                           p->dirpath, name, why);
+}
+
+/* Read packs/<name>.idx and add its entries. A damaged index is noted and its pack kept without entries, so it
+ * is not read again at every scan. */
+static int load_index(fs_packs *p, const char *name)
+{
+	char idx[64];
+	snprintf(idx, sizeof(idx), "%s.idx", name);
+	int fd = openat(p->dirfd, idx, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : mlops__error_errno(errno, "fs backend: cannot open '%s/%s'", p->dirpath, idx);
+	struct stat st;
+	uint8_t *buf = NULL;
+	int rc = 0;
+	if (fstat(fd, &st) != 0) {
+		rc = mlops__error_errno(errno, "fs backend: cannot stat '%s/%s'", p->dirpath, idx);
+		goto out;
+	}
+	size_t n = (size_t)st.st_size;
+	buf = mlops__malloc(n ? n : 1);
+	if (!buf) {
+		rc = MLOPS_ENOMEM;
+		goto out;
+	}
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = mlops__error_errno(errno, "fs backend: cannot read '%s/%s'", p->dirpath, idx);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	uint32_t pk;
+	if ((rc = new_pack(p, &pk, name)) != 0)
+		goto out;
+	pack *k = &p->packs[pk];
+	k->seen = true;
+	k->mtime = (int64_t)st.st_mtime;
+	const char *why = NULL;
+	uint64_t count = 0;
+	if (got != n || n < FS_PACK_IDX_HEADER + 8 || memcmp(buf, FS_PACK_IDX_MAGIC, 4) != 0)
+		why = "not a pack index";
+	else if (mlops__get_le32(buf + 4) != FS_PACK_VERSION)
+		why = "unknown version";
+	else if ((count = mlops__get_le64(buf + 8)) != (n - FS_PACK_IDX_HEADER - 8) / FS_PACK_IDX_ENTRY ||
+	         n != FS_PACK_IDX_HEADER + count * FS_PACK_IDX_ENTRY + 8)
+		why = "wrong length";
+	else if (mlops__get_le64(buf + n - 8) != mlops__hash64(buf, n - 8))
+		why = "checksum mismatch";
+	if (!why) {
+		k->size = mlops__get_le64(buf + 16);
+		for (uint64_t i = 0; i < count && !why; i++) {
+			const uint8_t *e = buf + FS_PACK_IDX_HEADER + i * FS_PACK_IDX_ENTRY;
+			uint64_t off = mlops__get_le64(e + 16), sz = mlops__get_le64(e + 24);
+			if (off < FS_PACK_HEADER || off > k->size || sz > k->size - off)
+				why = "entry outside the pack";
+		}
+	}
+	if (why) {
+		note_damage(p, name, why);
+		goto out;
+	}
+	for (uint64_t i = 0; i < count && !rc; i++) {
+		const uint8_t *e = buf + FS_PACK_IDX_HEADER + i * FS_PACK_IDX_ENTRY;
+		rc = insert(p, e, pk, mlops__get_le64(e + 16), mlops__get_le64(e + 24), 0, false);
+	}
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static bool pack_name(const char *d_name, char name[32])
+{
+	size_t n = strlen(d_name);
+	if (n != 5 + 16 + 4 || strncmp(d_name, "pack-", 5) != 0 || strcmp(d_name + n - 4, ".idx") != 0)
+		return false;
+	memcpy(name, d_name, n - 4);
+	name[n - 4] = '\0';
+	return true;
+}
+
+static void forget_published(fs_packs *p)
+{
+	bool *drop = mlops__calloc(p->npacks ? p->npacks : 1, sizeof(bool));
+	for (size_t i = 0; i < p->npacks; i++)
+		if (p->packs[i].name && !(p->w && i == p->wpack))
+			drop[i] = true;
+	if (drop) {
+		erase_packs(p, drop);
+		for (size_t i = 0; i < p->npacks; i++)
+			if (drop[i])
+				free_pack(p, &p->packs[i]);
+	}
+	free(drop);
+}
+
+/* Bring the table up to date with the pack directory. When a pack vanished (rewritten elsewhere), every index is
+ * read again: a blob may also sit in another pack whose entry was skipped as a duplicate. */
+static int scan(fs_packs *p, bool force)
+{
+	if (p->listing)
+		return 0;
+	int rc = open_dir(p, false);
+	if (rc || p->dirfd < 0)
+		return rc;
+	struct stat st;
+	if (fstat(p->dirfd, &st) != 0)
+		return mlops__error_errno(errno, "fs backend: cannot stat '%s'", p->dirpath);
+	int64_t now = now_ns();
+	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+	bool same = p->scanned && st.st_mtim.tv_sec == p->dir_mtime.tv_sec && st.st_mtim.tv_nsec == p->dir_mtime.tv_nsec;
+	if (!force && same && !(now - mt < RACY_NS && now - p->last_scan_ns >= RACY_RESCAN_NS))
+		return 0;
+	int dfd = openat(p->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		rc = mlops__error_errno(errno, "fs backend: cannot list '%s'", p->dirpath);
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
+	for (size_t i = 0; i < p->npacks; i++)
+		p->packs[i].seen = p->w && i == p->wpack;
+	struct dirent *de;
+	char name[32];
+	while (!rc && (errno = 0, de = readdir(d))) {
+		if (!pack_name(de->d_name, name))
+			continue;
+		size_t i = 0;
+		while (i < p->npacks && !(p->packs[i].name && strcmp(p->packs[i].name, name) == 0))
+			i++;
+		if (i < p->npacks)
+			p->packs[i].seen = true;
+		else
+			rc = load_index(p, name);
+	}
+	if (!rc && errno)
+		rc = mlops__error_errno(errno, "fs backend: cannot list '%s'", p->dirpath);
+	closedir(d);
+	if (rc)
+		return rc;
+	bool vanished = false;
+	for (size_t i = 0; i < p->npacks; i++)
+		vanished |= p->packs[i].name && !p->packs[i].seen;
+	p->dir_mtime = st.st_mtim;
+	p->last_scan_ns = now;
+	p->scanned = true;
+	if (vanished) {
+		forget_published(p);
+		free(p->damage);
+		p->damage = NULL;
+		p->scanned = false;
+		return scan(p, true);
+	}
+	return 0;
+}
+
+int mlops__packs_new(fs_packs **out, int rootfd, const char *root)
+{
+	*out = NULL;
+	fs_packs *p = mlops__calloc(1, sizeof(*p));
+	if (!p)
+		return MLOPS_ENOMEM;
+	p->rootfd = rootfd;
+	p->dirfd = -1;
+	p->root = mlops__strdup(root);
+	p->dirpath = mlops__sprintf("%s/packs", root);
+	if (!p->root || !p->dirpath) {
+		mlops__packs_free(p);
+		return MLOPS_ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+static void drop_writer(fs_packs *p)
+{
+	if (!p->w)
+		return;
+	bool *drop = mlops__calloc(p->npacks, sizeof(bool));
+	if (drop) {
+		drop[p->wpack] = true;
+		erase_packs(p, drop);
+		free(drop);
+	}
+	mlops__packw_free(p->w, true);
+	p->w = NULL;
+	free_pack(p, &p->packs[p->wpack]);
+	p->wcount = 0;
+	p->wbytes = 0;
+}
+
+void mlops__packs_free(fs_packs *p)
+{
+	if (!p)
+		return;
+	drop_writer(p);
+	for (size_t i = 0; i < p->npacks; i++)
+		free_pack(p, &p->packs[i]);
+	free(p->packs);
+	free(p->tab);
+	if (p->dirfd >= 0)
+		close(p->dirfd);
+	free(p->damage);
+	free(p->dirpath);
+	free(p->root);
+	free(p);
+}
+
+static entry *lookup(fs_packs *p, const char *key, bool refresh, int *rc)
+{
+	mlops_oid oid;
+	*rc = 0;
+	if (mlops__oid_from_hex(&oid, key) != 0) {
+		*rc = MLOPS_EINVAL;
+		return NULL;
+	}
+	entry *e = find(p, oid.bytes);
+	if ((!e || (e->flags & F_DEAD)) && refresh) {
+		if ((*rc = scan(p, false)) != 0)
+			return NULL;
+		e = find(p, oid.bytes);
+	}
+	return e && !(e->flags & F_DEAD) ? e : NULL;
+}
+
+int mlops__packs_has(fs_packs *p, const char *key, bool refresh)
+{
+	int rc;
+	entry *e = lookup(p, key, refresh, &rc);
+	return rc ? rc : e != NULL;
+}
+
+static int pread_pack(fs_packs *p, pack *k, void *buf, size_t size, uint64_t offset)
+{
+	if (k->fd < 0) {
+		if (p->nopen >= MAX_OPEN_PACKS)
+			for (size_t i = 0; i < p->npacks; i++)
+				close_pack(p, &p->packs[i]);
+		char file[64];
+		snprintf(file, sizeof(file), "%s.pack", k->name);
+		k->fd = openat(p->dirfd, file, O_RDONLY | O_CLOEXEC);
+		if (k->fd < 0)
+			return -errno;
+		p->nopen++;
+	}
+	size_t got = 0;
+	while (got < size) {
+		ssize_t r = pread(k->fd, (uint8_t *)buf + got, size - got, (off_t)(offset + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return mlops__error_errno(errno, "fs backend: cannot read pack '%s/%s.pack'", p->dirpath, k->name);
+		if (r == 0)
+			return mlops__error(MLOPS_ECORRUPT, "fs backend: pack '%s/%s.pack' is shorter than its index says",
+			                    p->dirpath, k->name);
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Copy the bytes of e into buf; a pack that vanished under us (rewritten by another process) is looked up again. */
+static int read_entry(fs_packs *p, const char *key, entry *e, void *buf)
+{
+	uint64_t size = e->size;
+	if (p->w && e->pack == p->wpack)
+		return mlops__packw_pread(p->w, buf, size, e->offset);
+	int rc = pread_pack(p, &p->packs[e->pack], buf, size, e->offset);
+	if (rc != -ENOENT)
+		return rc;
+	if ((rc = scan(p, true)) != 0) /* may move or free e */
+		return rc;
+	entry *again = lookup(p, key, false, &rc);
+	if (!again)
+		return rc ? rc : MLOPS_ENOTFOUND;
+	if (again->size != size)
+		return MLOPS_ENOTFOUND;
+	rc = pread_pack(p, &p->packs[again->pack], buf, again->size, again->offset);
+	if (rc == -ENOENT)
+		return MLOPS_ENOTFOUND;
+	return rc;
+}
+
+int mlops__packs_read(fs_packs *p, const char *key, void **out, size_t *out_size)
+{
+	int rc;
+	*out = NULL;
+	*out_size = 0;
+	entry *e = lookup(p, key, true, &rc);
+	if (!e)
+		return rc ? rc : MLOPS_ENOTFOUND;
+	void *buf = mlops_alloc(e->size ? e->size : 1);
+	if (!buf)
+		return MLOPS_ENOMEM;
+	size_t size = e->size;
+	rc = read_entry(p, key, e, buf);
+	if (rc) {
+		mlops_free(buf);
+		return rc;
+	}
+	*out = buf;
+	*out_size = size;
+	return 0;
+}
+
+static int start_writer(fs_packs *p)
+{
+	int rc = open_dir(p, true);
+	if (rc)
+		return rc;
+	char rnd[MLOPS_OID_BUFSIZE], name[32];
+	if ((rc = mlops__random_hex32(rnd)) != 0)
+		return rc;
+	snprintf(name, sizeof(name), "pack-%.16s", rnd);
+	if ((rc = new_pack(p, &p->wpack, name)) != 0)
+		return rc;
+	p->packs[p->wpack].seen = true;
+	if ((rc = mlops__packw_new(&p->w, p->dirfd, p->dirpath, name)) != 0) {
+		free_pack(p, &p->packs[p->wpack]);
+		return rc;
+	}
+	p->wcount = 0;
+	p->wbytes = 0;
+	return 0;
+}
+
+int mlops__packs_append(fs_packs *p, const char *key, const void *data, size_t size)
+{
+	mlops_oid oid;
+	int rc = mlops__oid_from_hex(&oid, key);
+	if (!rc && !p->w)
+		rc = start_writer(p);
+	uint64_t off;
+	if (!rc)
+		rc = mlops__packw_append(p->w, data, size, &off);
+	if (!rc)
+		rc = insert(p, oid.bytes, p->wpack, off, size, F_PENDING, true);
+	if (rc)
+		return rc;
+	p->wcount++;
+	p->wbytes += size;
+	return 0;
+}
+
+size_t mlops__packs_pending_count(const fs_packs *p)
+{
+	return p->w ? p->wcount : 0;
+}
+
+uint64_t mlops__packs_pending_bytes(const fs_packs *p)
+{
+	return p->w ? p->wbytes : 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(*(const entry *const *)a, *(const entry *const *)b, 16);
+}
+
+static int write_file(fs_packs *p, const char *name, const uint8_t *data, size_t n, bool sync)
+{
+	int fd = openat(p->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mlops__error_errno(errno, "fs backend: cannot create '%s/%s'", p->dirpath, name);
+	int err = 0;
+	while (n > 0 && !err) {
+		ssize_t r = write(fd, data, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			err = r < 0 ? errno : EIO;
+		else {
+			data += r;
+			n -= (size_t)r;
+		}
+	}
+	if (!err && sync && fdatasync(fd) != 0)
+		err = errno;
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (err) {
+		unlinkat(p->dirfd, name, 0);
+		return mlops__error_errno(err, "fs backend: cannot write '%s/%s'", p->dirpath, name);
+	}
+	return 0;
+}
+
+/* Make the pack being written durable and visible: data, then the index under a temporary name, then the rename
+ * that publishes it. A pack whose blobs were all removed meanwhile is dropped instead. */
+static int publish(fs_packs *p, bool sync)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->cap; i++)
+		n += p->tab[i].pack == p->wpack && !(p->tab[i].flags & F_DEAD);
+	if (!n) {
+		drop_writer(p);
+		return 0;
+	}
+	entry **v = mlops__calloc(n, sizeof(*v));
+	size_t len = FS_PACK_IDX_HEADER + n * FS_PACK_IDX_ENTRY + 8;
+	uint8_t *idx = mlops__malloc(len);
+	uint64_t size = 0;
+	int rc = !v || !idx ? MLOPS_ENOMEM : mlops__packw_finish(p->w, sync, &size);
+	if (rc)
+		goto out;
+	size_t k = 0;
+	for (size_t i = 0; i < p->cap; i++)
+		if (p->tab[i].pack == p->wpack && !(p->tab[i].flags & F_DEAD))
+			v[k++] = &p->tab[i];
+	qsort(v, n, sizeof(*v), cmp_key);
+	memcpy(idx, FS_PACK_IDX_MAGIC, 4);
+	mlops__put_le32(idx + 4, FS_PACK_VERSION);
+	mlops__put_le64(idx + 8, n);
+	mlops__put_le64(idx + 16, size);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *e = idx + FS_PACK_IDX_HEADER + i * FS_PACK_IDX_ENTRY;
+		memcpy(e, v[i]->key, 16);
+		mlops__put_le64(e + 16, v[i]->offset);
+		mlops__put_le64(e + 24, v[i]->size);
+	}
+	mlops__put_le64(idx + len - 8, mlops__hash64(idx, len - 8));
+	pack *pk = &p->packs[p->wpack];
+	char tmp[64], fin[64];
+	snprintf(tmp, sizeof(tmp), "tmp-%s.idx", pk->name);
+	snprintf(fin, sizeof(fin), "%s.idx", pk->name);
+	if ((rc = write_file(p, tmp, idx, len, sync)) != 0)
+		goto out;
+	if (renameat(p->dirfd, tmp, p->dirfd, fin) != 0) {
+		rc = mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s'", p->dirpath, tmp, fin);
+		unlinkat(p->dirfd, tmp, 0);
+		goto out;
+	}
+	if (sync && fsync(p->dirfd) != 0) {
+		rc = mlops__error_errno(errno, "fs backend: cannot fsync directory '%s'", p->dirpath);
+		goto out;
+	}
+	pk->size = size;
+	pk->mtime = (int64_t)time(NULL);
+	for (size_t i = 0; i < p->cap;) {
+		entry *e = &p->tab[i];
+		if (e->pack == p->wpack && (e->flags & F_DEAD)) {
+			erase(p, e);
+			continue;
+		}
+		if (e->pack == p->wpack)
+			e->flags &= ~F_PENDING;
+		i++;
+	}
+	mlops__packw_free(p->w, false);
+	p->w = NULL;
+	p->wcount = 0;
+	p->wbytes = 0;
+out:
+	free(v);
+	free(idx);
+	return rc;
+}
+
+/* Rewrite every pack holding removed blobs: survivors go to a new pack, which is published before the old index
+ * and data are unlinked. */
+static int collect(fs_packs *p, bool sync)
+{
+	size_t npacks = p->npacks;
+	bool *old = mlops__calloc(npacks ? npacks : 1, sizeof(bool));
+	if (!old)
+		return MLOPS_ENOMEM;
+	bool any = false;
+	for (size_t i = 0; i < npacks; i++)
+		any |= old[i] = p->packs[i].name && p->packs[i].ndead > 0 && !(p->w && i == p->wpack);
+	int rc = 0;
+	uint8_t *buf = NULL;
+	size_t buf_cap = 0;
+	for (size_t i = 0; any && i < p->cap && !rc; i++) {
+		entry *e = &p->tab[i];
+		if (e->pack == NO_PACK || e->pack >= npacks || !old[e->pack] || (e->flags & F_DEAD))
+			continue;
+		if (e->size > buf_cap) {
+			uint8_t *nb = mlops__realloc(buf, e->size);
+			if (!nb) {
+				rc = MLOPS_ENOMEM;
+				break;
+			}
+			buf = nb;
+			buf_cap = e->size;
+		}
+		rc = pread_pack(p, &p->packs[e->pack], buf, e->size, e->offset);
+		if (rc == -ENOENT)
+			rc = mlops__error_errno(ENOENT, "fs backend: pack '%s/%s.pack' vanished while it was rewritten",
+			                        p->dirpath, p->packs[e->pack].name);
+		if (!rc && !p->w)
+			rc = start_writer(p);
+		uint64_t off;
+		if (!rc)
+			rc = mlops__packw_append(p->w, buf, e->size, &off);
+		if (!rc) {
+			/* The entry stays in its slot: only its location changes. */
+			e->pack = p->wpack;
+			e->offset = off;
+			e->flags = F_PENDING;
+			p->wcount++;
+			p->wbytes += e->size;
+		}
+	}
+	free(buf);
+	if (!rc && any && p->w)
+		rc = publish(p, sync);
+	if (rc) {
+		/* Forget what was moved and read the indexes again: the old packs are all still there. */
+		drop_writer(p);
+		forget_published(p);
+		p->scanned = false;
+		free(old);
+		int src = scan(p, true);
+		(void)src;
+		return rc;
+	}
+	for (size_t i = 0; any && i < npacks; i++) {
+		if (!old[i])
+			continue;
+		char file[64];
+		snprintf(file, sizeof(file), "%s.idx", p->packs[i].name);
+		if (unlinkat(p->dirfd, file, 0) != 0 && errno != ENOENT)
+			rc = mlops__error_errno(errno, "fs backend: cannot remove '%s/%s'", p->dirpath, file);
+		snprintf(file, sizeof(file), "%s.pack", p->packs[i].name);
+		if (!rc && unlinkat(p->dirfd, file, 0) != 0 && errno != ENOENT)
+			rc = mlops__error_errno(errno, "fs backend: cannot remove '%s/%s'", p->dirpath, file);
+		if (rc)
+			break;
+	}
+	if (any) {
+		erase_packs(p, old);
+		for (size_t i = 0; i < npacks; i++)
+			if (old[i])
+				free_pack(p, &p->packs[i]);
+	}
+	free(old);
+	return rc;
+}
+
+int mlops__packs_flush(fs_packs *p, bool sync)
+{
+	int rc = p->w ? publish(p, sync) : 0;
+	if (rc) {
+		drop_writer(p);
+		return rc;
+	}
+	return collect(p, sync);
+}
+
+int mlops__packs_remove(fs_packs *p, const char *key)
+{
+	int rc;
+	entry *e = lookup(p, key, true, &rc);
+	if (!e)
+		return rc;
+	e->flags |= F_DEAD;
+	if (!(p->w && e->pack == p->wpack))
+		p->packs[e->pack].ndead++;
+	return 1;
+}
+
+int mlops__packs_touch(fs_packs *p, const char *key)
+{
+	for (int attempt = 0;; attempt++) {
+		int rc;
+		entry *e = lookup(p, key, true, &rc);
+		if (!e)
+			return rc;
+		if (p->w && e->pack == p->wpack)
+			return 1;
+		pack *k = &p->packs[e->pack];
+		char file[64];
+		snprintf(file, sizeof(file), "%s.idx", k->name);
+		if (utimensat(p->dirfd, file, NULL, 0) == 0) {
+			k->mtime = (int64_t)time(NULL);
+			return 1;
+		}
+		if (errno != ENOENT || attempt > 0)
+			return mlops__error_errno(errno, "fs backend: cannot touch '%s/%s'", p->dirpath, file);
+		/* Rewritten by another process: touch the pack that holds the blob now. */
+		if ((rc = scan(p, true)) != 0)
+			return rc;
+	}
+}
+
+int mlops__packs_list(fs_packs *p, mlops_backend_list_cb cb, void *payload)
+{
+	int rc = scan(p, true);
+	if (rc)
+		return rc;
+	p->listing = true;
+	char hex[MLOPS_OID_BUFSIZE];
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < p->cap && !rc; i++) {
+		const entry *e = &p->tab[i];
+		if (e->pack == NO_PACK || (e->flags & F_DEAD))
+			continue;
+		mlops__oid_to_hex(hex, (const mlops_oid *)e->key);
+		rc = cb(hex, e->size, (e->flags & F_PENDING) ? now : p->packs[e->pack].mtime, payload);
+	}
+	p->listing = false;
+	return rc;
+}
+
+int mlops__packs_damage(const fs_packs *p)
+{
+	return p->damage ? mlops__error(MLOPS_ECORRUPT, "fs backend: %s", p->damage) : 0;
+}
+
+void mlops__packs_remove_stale(fs_packs *p, int64_t max_age_s)
+{
+	if (open_dir(p, false) != 0 || p->dirfd < 0)
+		return;
+	int dfd = openat(p->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	time_t now = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		bool tmp_idx = strncmp(de->d_name, "tmp-", 4) == 0;
+		bool data = n > 5 && strcmp(de->d_name + n - 5, ".pack") == 0;
+		if (!tmp_idx && !data)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || now - st.st_mtime <= max_age_s)
+			continue;
+		if (data) {
+			char idx[300];
+			snprintf(idx, sizeof(idx), "%.*s.idx", (int)(n - 5), de->d_name);
+			if (fstatat(dirfd(d), idx, &st, 0) == 0 || errno != ENOENT)
+				continue;
+		}
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
