@@ -63,6 +63,9 @@ static const char store_schema_v1[] =
 
 static const mlops__migration store_migrations[] = {
 	{ 1, store_schema_v1, NULL },
+	/* Format 2: the fs backend may keep blobs in pack files (objects/packs/). No table changes; the bump makes a
+	   library that knows only loose blobs refuse the store instead of reporting packed blobs as missing. */
+	{ 2, NULL, NULL },
 };
 
 static const char *const store_gc_roots[] = {

@@ -13,7 +13,7 @@
 #include "util/util.h"
 
 /* Store format version: PRAGMA user_version of mlops.db. Bump it with a migration of the "store" module. */
-#define MLOPS_STORE_FORMAT_VERSION 1
+#define MLOPS_STORE_FORMAT_VERSION 2
 
 /* One migration step of a module: brings the module's tables from version - 1 to version.
  * Either sql (run as one script) or fn (for steps that need code); both run inside the open transaction. */
