@@ -155,12 +155,12 @@ static void erase(fs_packs *p, entry *e)
 	}
 }
 
-/* Remove every entry of the packs for which drop[pack] is set (one pass, restarting a slot after a shift). */
-static void erase_packs(fs_packs *p, const bool *drop)
+/* Remove every entry of the packs for which drop[pack] is set (pack < ndrop) (one pass, restarting a slot after a shift). */
+static void erase_packs(fs_packs *p, const bool *drop, size_t ndrop)
 {
 	for (size_t i = 0; i < p->cap;) {
 		entry *e = &p->tab[i];
-		if (e->pack != NO_PACK && drop[e->pack])
+		if (e->pack != NO_PACK && e->pack < ndrop && drop[e->pack])
 			erase(p, e);
 		else
 			i++;
@@ -326,7 +326,7 @@ static void forget_published(fs_packs *p)
 		if (p->packs[i].name && !(p->w && i == p->wpack))
 			drop[i] = true;
 	if (drop) {
-		erase_packs(p, drop);
+		erase_packs(p, drop, p->npacks);
 		for (size_t i = 0; i < p->npacks; i++)
 			if (drop[i])
 				free_pack(p, &p->packs[i]);
@@ -420,7 +420,7 @@ static void drop_writer(fs_packs *p)
 	bool *drop = mlops__calloc(p->npacks, sizeof(bool));
 	if (drop) {
 		drop[p->wpack] = true;
-		erase_packs(p, drop);
+		erase_packs(p, drop, p->npacks);
 		free(drop);
 	}
 	mlops__packw_free(p->w, true);
@@ -768,7 +768,7 @@ static int collect(fs_packs *p, bool sync)
 			break;
 	}
 	if (any) {
-		erase_packs(p, old);
+		erase_packs(p, old, npacks);
 		for (size_t i = 0; i < npacks; i++)
 			if (old[i])
 				free_pack(p, &p->packs[i]);
