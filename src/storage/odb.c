@@ -153,6 +153,11 @@ static bool looks_incompressible(ZSTD_CCtx *cctx, const uint8_t *raw, size_t n)
 	if (n < 2 * SAMPLE_SIZE * SAMPLE_COUNT)
 		return false;
 	uint8_t dst[SAMPLE_SIZE + 512];
+	const size_t need = (size_t)SAMPLE_SIZE * SAMPLE_COUNT * 97 / 100;
+	/* No sample compresses to more than `most` bytes: once the samples so far fall short of need by more than the
+	 * rest could add, the answer is known (the same as after all four), and compressible data pays for one sample
+	 * instead of four. */
+	const size_t most = ZSTD_COMPRESSBOUND(SAMPLE_SIZE);
 	size_t total = 0;
 	for (int i = 0; i < SAMPLE_COUNT; i++) {
 		size_t off = (n - SAMPLE_SIZE) / (SAMPLE_COUNT - 1) * (size_t)i;
@@ -160,8 +165,10 @@ static bool looks_incompressible(ZSTD_CCtx *cctx, const uint8_t *raw, size_t n)
 		if (ZSTD_isError(r))
 			return false;
 		total += r;
+		if (total + (size_t)(SAMPLE_COUNT - 1 - i) * most < need)
+			return false;
 	}
-	return total >= (size_t)SAMPLE_SIZE * SAMPLE_COUNT * 97 / 100;
+	return total >= need;
 }
 
 int mlops__odb_encode(size_t *out_csize, const char **out_zerr, ZSTD_CCtx *cctx, int level, const uint8_t *raw,
