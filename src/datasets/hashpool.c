@@ -35,6 +35,7 @@ typedef struct pool {
 	const size_t *idx;
 	size_t n;
 	bool store;                 /* store (commit) or only hash */
+	uint64_t whole_max;         /* largest file read whole (see store_one) */
 	ds_shared_backend *shared;
 	atomic_size_t next;
 	atomic_int stop;
@@ -106,7 +107,7 @@ static int read_fill(int fd, wbuf *b, size_t *got, bool *eof, const char *full)
 	return 0;
 }
 
-/* The rest of a file too large for the buffer, through a streaming writer: b->p[0..got) is already read. */
+/* A file through a streaming writer, in buffer loads: b->p[0..got) is already read, the end not yet reached. */
 static int store_stream(mlops_oid *out, mlops_odb *odb, int fd, wbuf *b, size_t got, const char *full,
                         uint64_t *out_read)
 {
@@ -132,12 +133,40 @@ static int store_stream(mlops_oid *out, mlops_odb *odb, int fd, wbuf *b, size_t 
 }
 
 /*
- * Store one file through odb; sets f->oid and the size actually read. A file of up to WHOLE_MAX bytes is read
- * whole and stored with one whole-object put, which chunks, hashes and compresses straight from the buffer: no
- * copy into a writer's window, no storing thread to start and feed per file (the pool's threads already keep the
- * cores busy). Both paths cut and name chunks the same way, so the stored objects do not depend on the path taken.
+ * Read a file whose walk saw size bytes into b, whole when it is at most WHOLE_MAX bytes (*eof set); otherwise b
+ * holds its first *got bytes. A file that grew since the walk grows the buffer and keeps what was read.
  */
-static int store_one(mlops_odb *odb, wbuf *b, const char *full, ds_file *f, uint64_t *out_read)
+static int read_whole(int fd, wbuf *b, uint64_t size, size_t *got, bool *eof, const char *full)
+{
+	/* One byte more than the size seen by the walk, so that end of file shows in the same read loop. */
+	size_t want = size < WHOLE_MAX ? (size_t)size + 1 : WHOLE_MAX;
+	if (b->cap < want) {
+		int rc = wbuf_grow(b, want, 0);
+		if (rc && !b->cap)
+			return rc;
+		if (rc)
+			mlops__error_reset(); /* a smaller buffer will do: the rest is streamed */
+	}
+	for (;;) {
+		int rc = read_fill(fd, b, got, eof, full);
+		if (rc || *eof || b->cap >= WHOLE_MAX)
+			return rc;
+		if (wbuf_grow(b, b->cap * 2, *got) != 0) {
+			mlops__error_reset();
+			return 0;
+		}
+	}
+}
+
+/*
+ * Store one file through odb; sets f->oid and the size actually read. A file of up to whole_max bytes is read
+ * whole and stored with one whole-object put, which chunks, hashes and compresses straight from the buffer: no
+ * copy into a writer's window, no storing thread to start and feed per file (the pool's threads keep the cores
+ * busy). A larger file goes through a streaming writer. Both cut and name chunks the same way, so the stored
+ * objects do not depend on the path taken.
+ */
+static int store_one(mlops_odb *odb, wbuf *b, uint64_t whole_max, const char *full, ds_file *f,
+                     uint64_t *out_read)
 {
 	if (S_ISLNK(f->mode)) {
 		char target[PATH_MAX];
@@ -150,29 +179,13 @@ static int store_one(mlops_odb *odb, wbuf *b, const char *full, ds_file *f, uint
 	int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return mlops__error_errno(errno, "cannot open '%s'", full);
-	/* One byte more than the size seen by the walk, so that end of file shows in the same read loop. */
-	size_t want = f->size < WHOLE_MAX ? (size_t)f->size + 1 : WHOLE_MAX;
 	int rc = 0;
-	if (b->cap < want && (rc = wbuf_grow(b, want, 0)) != 0) {
-		if (!b->cap) {
-			close(fd);
-			return rc;
-		}
-		mlops__error_reset(); /* a smaller buffer will do: the rest is streamed */
-		rc = 0;
-	}
 	size_t got = 0;
 	bool eof = false;
-	for (;;) {
-		rc = read_fill(fd, b, &got, &eof, full);
-		if (rc || eof || b->cap >= WHOLE_MAX)
-			break;
-		/* Grew since the walk: a larger buffer keeps what was read. */
-		if (wbuf_grow(b, b->cap * 2, got) != 0) {
-			mlops__error_reset();
-			break;
-		}
-	}
+	if (f->size <= whole_max)
+		rc = read_whole(fd, b, f->size, &got, &eof, full);
+	else if (!b->cap)
+		rc = wbuf_grow(b, WRITE_PIECE, 0);
 	if (!rc && eof) {
 		*out_read = got;
 		rc = mlops__odb_put(&f->oid, odb, b->p, got);
@@ -203,7 +216,7 @@ static void *worker(void *arg)
 		}
 		uint64_t got = 0;
 		if (p->store)
-			rc = store_one(odb, &buf, full, f, &got);
+			rc = store_one(odb, &buf, p->whole_max, full, f, &got);
 		else
 			rc = mlops_datasets__hash_file(&f->oid, &got, full, f->mode);
 		free(full);
@@ -243,6 +256,8 @@ static int run_pool(pool *p, int threads, uint64_t *out_bytes)
 		nt = (int)p->n;
 	if (work < PARALLEL_MIN_BYTES && p->n < 64)
 		nt = 1;
+	/* A lone worker leaves the second core to the streaming writer's own thread, which a whole-file put has not. */
+	p->whole_max = nt > 1 ? WHOLE_MAX : WRITE_PIECE;
 	if (pthread_mutex_init(&p->err_mu, NULL) != 0)
 		return mlops__error(MLOPS_ENOMEM, "cannot create a mutex");
 	atomic_init(&p->next, 0);

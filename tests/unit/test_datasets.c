@@ -641,10 +641,11 @@ static int collect_chunk(const mlops_oid *chunk, void *payload)
 static void test_store_files_paths(void **state)
 {
 	fx *f = *state;
-	/* 0 bytes, small, chunked, exactly 8 MiB (the largest read whole), more than 8 MiB (streamed). */
-	static const size_t sizes[] = {0, 100, 300u * 1024u, 8u << 20, (8u << 20) + 70001u};
+	/* 0 bytes, small, chunked, a few MiB, exactly 8 MiB (the read buffer's limit), more (streamed). With one
+	 * thread, files over 1 MiB are streamed; with two, files up to 8 MiB are read whole. */
+	static const size_t sizes[] = {0, 100, 300u * 1024u, 3u << 20, 8u << 20, (8u << 20) + 70001u};
 	/* What the walk saw: right, or stale (the file grew or shrank before it was read). */
-	static const uint64_t seen[] = {0, 5000, 1000, 8u << 20, 10};
+	static const uint64_t seen[] = {0, 5000, 1000, 3u << 20, 8u << 20, 10};
 	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
 	size_t total = 0;
 	for (size_t i = 0; i < N; i++)
