@@ -188,6 +188,7 @@ static int fs_write(mlops_backend *b, const char *key, const void *data, size_t 
 		rc = mlops__packs_append(f->packs, key, data, size);
 		if (rc)
 			return mlops__error_prefix("fs backend: cannot store blob '%s' (%zu bytes)", key, size);
+		mlops__packs_rewritten(f->packs, key);
 		if (f->pending_bytes + mlops__packs_pending_bytes(f->packs) >= PENDING_MAX_BYTES ||
 		    mlops__packs_pending_count(f->packs) >= PACK_MAX_BLOBS)
 			return fs_flush(b);
@@ -217,6 +218,7 @@ static int fs_write(mlops_backend *b, const char *key, const void *data, size_t 
 		if (rc)
 			goto fail;
 		free(tmp);
+		mlops__packs_rewritten(f->packs, key);
 		return 0;
 	}
 	if (f->norder == f->order_cap) {
@@ -245,6 +247,7 @@ static int fs_write(mlops_backend *b, const char *key, const void *data, size_t 
 	}
 	f->order[f->norder++] = p;
 	f->pending_bytes += size;
+	mlops__packs_rewritten(f->packs, key);
 	if (f->pending_bytes + mlops__packs_pending_bytes(f->packs) >= PENDING_MAX_BYTES ||
 	    f->pending.count >= PENDING_MAX_BLOBS)
 		return fs_flush(b);

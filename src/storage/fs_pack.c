@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "storage/backends.h"
 #include "storage/fs_pack.h"
 #include "util/util.h"
 
@@ -60,6 +61,8 @@ struct fs_packs {
 	uint32_t wpack;
 	size_t wcount;
 	uint64_t wbytes;
+	mlops_keymap lost; /* keys acknowledged by write() whose pack failed, not written again since */
+	char *lost_why;
 };
 
 static int64_t now_ns(void)
@@ -430,11 +433,39 @@ static void drop_writer(fs_packs *p)
 	p->wbytes = 0;
 }
 
+/* The pack being written failed: forget it, but remember its blobs, whose writes had succeeded, until they are
+ * written again; the next flush reports them (once), so no caller commits metadata that points at them. */
+static void abandon(fs_packs *p)
+{
+	if (!p->w)
+		return;
+	if (!p->lost_why)
+		p->lost_why = mlops__strdup(mlops_error_last()->message);
+	char hex[MLOPS_OID_BUFSIZE];
+	for (size_t i = 0; i < p->cap; i++) {
+		const entry *e = &p->tab[i];
+		if (e->pack == p->wpack && !(e->flags & F_DEAD)) {
+			mlops__oid_to_hex(hex, (const mlops_oid *)e->key);
+			if (mlops__keymap_put(&p->lost, hex, p) != 0)
+				break;
+		}
+	}
+	drop_writer(p);
+}
+
+void mlops__packs_rewritten(fs_packs *p, const char *key)
+{
+	if (p->lost.count)
+		mlops__keymap_del(&p->lost, key);
+}
+
 void mlops__packs_free(fs_packs *p)
 {
 	if (!p)
 		return;
 	drop_writer(p);
+	mlops__keymap_clear(&p->lost);
+	free(p->lost_why);
 	for (size_t i = 0; i < p->npacks; i++)
 		free_pack(p, &p->packs[i]);
 	free(p->packs);
@@ -571,8 +602,10 @@ int mlops__packs_append(fs_packs *p, const char *key, const void *data, size_t s
 	if (!rc && !p->w)
 		rc = start_writer(p);
 	uint64_t off;
-	if (!rc)
-		rc = mlops__packw_append(p->w, data, size, &off);
+	if (!rc && (rc = mlops__packw_append(p->w, data, size, &off)) != 0) {
+		abandon(p);
+		return rc;
+	}
 	if (!rc)
 		rc = insert(p, oid.bytes, p->wpack, off, size, F_PENDING, true);
 	if (rc)
@@ -780,8 +813,15 @@ static int collect(fs_packs *p, bool sync)
 int mlops__packs_flush(fs_packs *p, bool sync)
 {
 	int rc = p->w ? publish(p, sync) : 0;
+	if (rc)
+		abandon(p);
+	else if (p->lost.count)
+		rc = mlops__error(MLOPS_EIO, "fs backend: %zu blobs written since the last flush were lost when their pack "
+		                  "failed (%s); write them again", p->lost.count, p->lost_why ? p->lost_why : "unknown");
 	if (rc) {
-		drop_writer(p);
+		mlops__keymap_clear(&p->lost);
+		free(p->lost_why);
+		p->lost_why = NULL;
 		return rc;
 	}
 	return collect(p, sync);

@@ -43,8 +43,11 @@ int mlops__packs_append(fs_packs *p, const char *key, const void *data, size_t s
 size_t mlops__packs_pending_count(const fs_packs *p);
 uint64_t mlops__packs_pending_bytes(const fs_packs *p);
 /* Finish the pack being written: its bytes, then its index, durable when sync; then rewrite the packs that hold
- * removed blobs. On failure the blobs of an unfinished pack are forgotten (a retry writes them again). */
+ * removed blobs. When a pack failed (here or in an earlier append), its blobs are forgotten and this flush fails
+ * once, naming the cause, unless every one of them was written again since. */
 int mlops__packs_flush(fs_packs *p, bool sync);
+/* key was stored again (loose or packed): it is no longer among the blobs a failed pack lost. */
+void mlops__packs_rewritten(fs_packs *p, const char *key);
 /* 1 when key was in a pack and is now removed (its pack is rewritten on the next flush), 0 when no pack has it. */
 int mlops__packs_remove(fs_packs *p, const char *key);
 /* 1 when key is in a pack whose time was set to now, 0 when no pack has it. */

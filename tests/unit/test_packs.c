@@ -1,15 +1,17 @@
 /*
  * Pack files of the "fs" backend: which blobs of a batch are packed, reading pending and published packs, what
  * another instance (another process) sees before and after a flush, removal and the rewriting of packs (also by
- * another instance), a damaged index, touch, stale leftovers, a writer that dies before publishing, blobs larger
- * than the write buffers, and gc plus verify of a store whose chunks are packed.
+ * another instance), a damaged index, touch, stale leftovers, a writer that dies before publishing, a pack the
+ * file system refuses, blobs larger than the write buffers, and gc plus verify of a store whose chunks are packed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -401,6 +403,70 @@ static void test_crash_before_publish(void **state)
 	free(pk);
 }
 
+/* The file system refuses the pack's bytes (a file size limit stands in for a full disk): the write or the flush
+ * fails naming the pack, nothing half-written is published, and the same writes succeed once there is room.
+ * With 20 MB a later write finds the failed write of the first 8 MiB buffer; with 12 MB the flush does. */
+static void write_failure(fixture *f, unsigned count, bool in_write)
+{
+	struct rlimit old_lim, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old_lim), 0);
+	void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old_lim;
+	lim.rlim_cur = 1u << 20;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int rc = 0;
+	char key[MLOPS_OID_BUFSIZE];
+	for (unsigned i = 0; i < count && !rc; i++) {
+		uint8_t *d = blob_data(i, 40000);
+		key_of(key, i);
+		rc = f->b->write(f->b, key, d, 40000);
+		free(d);
+	}
+	bool failed_in_write = rc != 0;
+	if (!rc)
+		rc = f->b->flush(f->b);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old_lim), 0);
+	signal(SIGXFSZ, old_sig);
+	assert_true(rc < 0);
+	assert_non_null(strstr(mlops_error_last()->message, "pack"));
+	assert_int_equal(failed_in_write, in_write);
+	if (failed_in_write) {
+		/* The blobs acknowledged before the failure are gone: the next flush says so, once. */
+		th_assert_rc(f->b->flush(f->b), MLOPS_EIO);
+		assert_non_null(strstr(mlops_error_last()->message, "were lost"));
+	}
+	th_ok(f->b->flush(f->b));
+	assert_int_equal(count_suffix(f, ".idx"), 0);
+	mlops_backend *o = other(f);
+	assert_true(list_all(o, 0).count <= LOOSE_FIRST);
+	mlops_backend_free(o);
+	/* Retried with room: everything is stored and readable elsewhere. */
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t *d = blob_data(i, 40000);
+		key_of(key, i);
+		th_ok(f->b->write(f->b, key, d, 40000));
+		free(d);
+	}
+	th_ok(f->b->flush(f->b));
+	o = other(f);
+	assert_int_equal(list_all(o, 0).count, count);
+	for (unsigned i = 0; i < count; i += 7) {
+		key_of(key, i);
+		void *got = NULL;
+		size_t gn = 0;
+		th_ok(o->read(o, &got, &gn, key));
+		uint8_t *want = blob_data(i, 40000);
+		assert_int_equal(gn, 40000);
+		assert_memory_equal(got, want, gn);
+		free(want);
+		mlops_free(got);
+	}
+	mlops_backend_free(o);
+}
+
+static void test_write_failure_at_flush(void **state) { write_failure(*state, 300, false); }
+static void test_write_failure_at_write(void **state) { write_failure(*state, 500, true); }
+
 /* A store whose content is chunked into packs: verify checks every packed blob, gc removes them and rewrites. */
 static void test_store_gc_verify(void **state)
 {
@@ -479,6 +545,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_touch, setup_normal, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_before_publish, setup_normal, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_before_publish, setup_off, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure_at_flush, setup_normal, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure_at_write, setup_normal, teardown),
 		cmocka_unit_test(test_store_gc_verify),
 	};
 	return cmocka_run_group_tests_name("packs", tests, NULL, NULL);
