@@ -278,22 +278,15 @@ static int read_file_at(fs_backend *f, const char *rel, const char *key, void **
 		rc = MLOPS_ENOMEM;
 		goto out;
 	}
-	size_t got = 0;
-	while (got < size) {
-		ssize_t r = read(fd, buf + got, size - got);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = mlops__error_errno(errno, "fs backend: cannot read blob '%s/%s'", f->root, rel);
-			mlops_free(buf);
-			goto out;
-		}
-		if (r == 0)
-			break; /* truncated under us: the object layer reports the size mismatch */
-		got += (size_t)r;
+	long long got = mlops__pread_full(fd, buf, size, 0); /* short when truncated under us: the object layer
+	                                                        reports the size mismatch */
+	if (got < 0) {
+		rc = mlops__error_errno((int)-got, "fs backend: cannot read blob '%s/%s'", f->root, rel);
+		mlops_free(buf);
+		goto out;
 	}
 	*out = buf;
-	*out_size = got;
+	*out_size = (size_t)got;
 out:
 	close(fd);
 	return rc;

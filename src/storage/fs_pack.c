@@ -259,18 +259,10 @@ static int load_index(fs_packs *p, const char *name)
 		rc = MLOPS_ENOMEM;
 		goto out;
 	}
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = mlops__error_errno(errno, "fs backend: cannot read '%s/%s'", p->dirpath, idx);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
+	long long got = mlops__pread_full(fd, buf, n, 0);
+	if (got < 0) {
+		rc = mlops__error_errno((int)-got, "fs backend: cannot read '%s/%s'", p->dirpath, idx);
+		goto out;
 	}
 	uint32_t pk;
 	if ((rc = new_pack(p, &pk, name)) != 0)
@@ -280,7 +272,7 @@ static int load_index(fs_packs *p, const char *name)
 	k->mtime = (int64_t)st.st_mtime;
 	const char *why = NULL;
 	uint64_t count = 0;
-	if (got != n || n < FS_PACK_IDX_HEADER + 8 || memcmp(buf, FS_PACK_IDX_MAGIC, 4) != 0)
+	if ((size_t)got != n || n < FS_PACK_IDX_HEADER + 8 || memcmp(buf, FS_PACK_IDX_MAGIC, 4) != 0)
 		why = "not a pack index";
 	else if (mlops__get_le32(buf + 4) != FS_PACK_VERSION)
 		why = "unknown version";
@@ -515,18 +507,12 @@ static int pread_pack(fs_packs *p, pack *k, void *buf, size_t size, uint64_t off
 			return -errno;
 		p->nopen++;
 	}
-	size_t got = 0;
-	while (got < size) {
-		ssize_t r = pread(k->fd, (uint8_t *)buf + got, size - got, (off_t)(offset + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return mlops__error_errno(errno, "fs backend: cannot read pack '%s/%s.pack'", p->dirpath, k->name);
-		if (r == 0)
-			return mlops__error(MLOPS_ECORRUPT, "fs backend: pack '%s/%s.pack' is shorter than its index says",
-			                    p->dirpath, k->name);
-		got += (size_t)r;
-	}
+	long long got = mlops__pread_full(k->fd, buf, size, offset);
+	if (got < 0)
+		return mlops__error_errno((int)-got, "fs backend: cannot read pack '%s/%s.pack'", p->dirpath, k->name);
+	if ((size_t)got < size)
+		return mlops__error(MLOPS_ECORRUPT, "fs backend: pack '%s/%s.pack' is shorter than its index says",
+		                    p->dirpath, k->name);
 	return 0;
 }
 

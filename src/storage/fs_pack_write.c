@@ -222,15 +222,9 @@ int mlops__packw_pread(fs_packw *w, void *buf, size_t size, uint64_t offset)
 				return mlops__error_errno(errno, "fs backend: cannot open pack '%s'", w->path);
 		}
 		size_t n = w->base - offset < size ? (size_t)(w->base - offset) : size;
-		size_t got = 0;
-		while (got < n) {
-			ssize_t r = pread(w->rfd, out + got, n - got, (off_t)(offset + got));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return mlops__error_errno(r < 0 ? errno : EIO, "fs backend: cannot read pack '%s'", w->path);
-			got += (size_t)r;
-		}
+		long long got = mlops__pread_full(w->rfd, out, n, offset);
+		if (got < 0 || (size_t)got < n)
+			return mlops__error_errno(got < 0 ? (int)-got : EIO, "fs backend: cannot read pack '%s'", w->path);
 		out += n;
 		size -= n;
 		offset += n;

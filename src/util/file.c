@@ -180,3 +180,19 @@ char *mlops__path_join(const char *a, const char *b)
 		return mlops__sprintf("/%s", b);
 	return mlops__sprintf("%.*s/%s", (int)la, a, b);
 }
+
+long long mlops__pread_full(int fd, void *buf, size_t n, uint64_t offset)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(offset + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -(long long)errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (long long)got;
+}

@@ -161,6 +161,8 @@ void mlops__fmt_double(char out[32], double v);
 int mlops__file_write_atomic(const char *path, const void *data, size_t n, bool sync);
 /* Read a whole file into a NUL-terminated buffer released with free(). */
 int mlops__file_read_all(char **out, size_t *out_n, const char *path);
+/* pread until n bytes or the end of the file, retrying EINTR: the bytes read (fewer only at the end), or -errno. */
+long long mlops__pread_full(int fd, void *buf, size_t n, uint64_t offset);
 int mlops__mkdir_p(const char *path, int mode);
 int mlops__fsync_dir(const char *dir);
 /* Join two path parts with one '/'; returns NULL (ENOMEM recorded) on failure. */
