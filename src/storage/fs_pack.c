@@ -19,20 +19,14 @@
 #include "storage/fs_pack.h"
 #include "util/util.h"
 
-#define NO_PACK UINT32_MAX
+#define NO_PACK FS_NO_PACK
 #define F_DEAD 1u
 #define F_PENDING 2u
 #define MAX_OPEN_PACKS 64
 #define RACY_NS 2000000000ll       /* a directory changed this recently may change again within its mtime tick */
 #define RACY_RESCAN_NS 100000000ll
 
-typedef struct entry {
-	uint8_t key[16];
-	uint32_t pack;   /* NO_PACK: empty slot */
-	uint32_t flags;
-	uint64_t offset;
-	uint64_t size;
-} entry;
+typedef fs_pentry entry;
 
 typedef struct pack {
 	char *name;      /* "pack-<16 hex>"; NULL: free slot */
@@ -48,8 +42,7 @@ struct fs_packs {
 	char *root;
 	char *dirpath;   /* <root>/packs */
 	int dirfd;       /* -1 until the directory exists */
-	entry *tab;
-	size_t cap, count;
+	fs_ptable t;     /* every packed blob */
 	pack *packs;
 	size_t npacks, packs_cap;
 	int nopen;
@@ -70,104 +63,6 @@ static int64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-/* ---- the table ---- */
-
-static size_t slot_of(const fs_packs *p, const uint8_t key[16])
-{
-	return (size_t)mlops__get_le64(key) & (p->cap - 1);
-}
-
-static entry *find(const fs_packs *p, const uint8_t key[16])
-{
-	if (!p->cap)
-		return NULL;
-	for (size_t i = slot_of(p, key);; i = (i + 1) & (p->cap - 1)) {
-		entry *e = &p->tab[i];
-		if (e->pack == NO_PACK)
-			return NULL;
-		if (memcmp(e->key, key, 16) == 0)
-			return e;
-	}
-}
-
-static entry *place(fs_packs *p, const uint8_t key[16])
-{
-	size_t i = slot_of(p, key);
-	while (p->tab[i].pack != NO_PACK && memcmp(p->tab[i].key, key, 16) != 0)
-		i = (i + 1) & (p->cap - 1);
-	return &p->tab[i];
-}
-
-static int grow(fs_packs *p)
-{
-	if ((p->count + 1) * 10 < p->cap * 7)
-		return 0;
-	size_t ncap = p->cap ? p->cap * 2 : 1024;
-	entry *nt = mlops__calloc(ncap, sizeof(*nt));
-	if (!nt)
-		return MLOPS_ENOMEM;
-	for (size_t i = 0; i < ncap; i++)
-		nt[i].pack = NO_PACK;
-	entry *old = p->tab;
-	size_t ocap = p->cap;
-	p->tab = nt;
-	p->cap = ncap;
-	for (size_t i = 0; i < ocap; i++)
-		if (old[i].pack != NO_PACK)
-			*place(p, old[i].key) = old[i];
-	free(old);
-	return 0;
-}
-
-/* Insert, or with replace overwrite an existing entry of the same key. */
-static int insert(fs_packs *p, const uint8_t key[16], uint32_t pk, uint64_t offset, uint64_t size, uint32_t flags,
-                  bool replace)
-{
-	int rc = grow(p);
-	if (rc)
-		return rc;
-	entry *e = place(p, key);
-	if (e->pack != NO_PACK && !replace)
-		return 0;
-	if (e->pack == NO_PACK)
-		p->count++;
-	memcpy(e->key, key, 16);
-	e->pack = pk;
-	e->flags = flags;
-	e->offset = offset;
-	e->size = size;
-	return 0;
-}
-
-/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
-static void erase(fs_packs *p, entry *e)
-{
-	size_t i = (size_t)(e - p->tab), mask = p->cap - 1;
-	p->tab[i].pack = NO_PACK;
-	p->count--;
-	for (size_t j = (i + 1) & mask; p->tab[j].pack != NO_PACK; j = (j + 1) & mask) {
-		size_t home = slot_of(p, p->tab[j].key);
-		/* Move j back to the hole i when i lies on j's probe path (between home and j, cyclically). */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			p->tab[i] = p->tab[j];
-			p->tab[j].pack = NO_PACK;
-			i = j;
-		}
-	}
-}
-
-/* Remove every entry of the packs for which drop[pack] is set (pack < ndrop) (one pass, restarting a slot after a shift). */
-static void erase_packs(fs_packs *p, const bool *drop, size_t ndrop)
-{
-	for (size_t i = 0; i < p->cap;) {
-		entry *e = &p->tab[i];
-		if (e->pack != NO_PACK && e->pack < ndrop && drop[e->pack])
-			erase(p, e);
-		else
-			i++;
-	}
 }
 
 /* ---- packs ---- */
@@ -296,7 +191,7 @@ static int load_index(fs_packs *p, const char *name)
 	}
 	for (uint64_t i = 0; i < count && !rc; i++) {
 		const uint8_t *e = buf + FS_PACK_IDX_HEADER + i * FS_PACK_IDX_ENTRY;
-		rc = insert(p, e, pk, mlops__get_le64(e + 16), mlops__get_le64(e + 24), 0, false);
+		rc = mlops__ptable_insert(&p->t, e, pk, mlops__get_le64(e + 16), mlops__get_le64(e + 24), 0, false);
 	}
 out:
 	free(buf);
@@ -321,7 +216,7 @@ static void forget_published(fs_packs *p)
 		if (p->packs[i].name && !(p->w && i == p->wpack))
 			drop[i] = true;
 	if (drop) {
-		erase_packs(p, drop, p->npacks);
+		mlops__ptable_erase_packs(&p->t, drop, p->npacks);
 		for (size_t i = 0; i < p->npacks; i++)
 			if (drop[i])
 				free_pack(p, &p->packs[i]);
@@ -415,7 +310,7 @@ static void drop_writer(fs_packs *p)
 	bool *drop = mlops__calloc(p->npacks, sizeof(bool));
 	if (drop) {
 		drop[p->wpack] = true;
-		erase_packs(p, drop, p->npacks);
+		mlops__ptable_erase_packs(&p->t, drop, p->npacks);
 		free(drop);
 	}
 	mlops__packw_free(p->w, true);
@@ -434,8 +329,8 @@ static void abandon(fs_packs *p)
 	if (!p->lost_why)
 		p->lost_why = mlops__strdup(mlops_error_last()->message);
 	char hex[MLOPS_OID_BUFSIZE];
-	for (size_t i = 0; i < p->cap; i++) {
-		const entry *e = &p->tab[i];
+	for (size_t i = 0; i < p->t.cap; i++) {
+		const entry *e = &p->t.tab[i];
 		if (e->pack == p->wpack && !(e->flags & F_DEAD)) {
 			mlops__oid_to_hex(hex, (const mlops_oid *)e->key);
 			if (mlops__keymap_put(&p->lost, hex, p) != 0)
@@ -461,7 +356,7 @@ void mlops__packs_free(fs_packs *p)
 	for (size_t i = 0; i < p->npacks; i++)
 		free_pack(p, &p->packs[i]);
 	free(p->packs);
-	free(p->tab);
+	mlops__ptable_free(&p->t);
 	if (p->dirfd >= 0)
 		close(p->dirfd);
 	free(p->damage);
@@ -478,11 +373,11 @@ static entry *lookup(fs_packs *p, const char *key, bool refresh, int *rc)
 		*rc = MLOPS_EINVAL;
 		return NULL;
 	}
-	entry *e = find(p, oid.bytes);
+	entry *e = mlops__ptable_find(&p->t, oid.bytes);
 	if ((!e || (e->flags & F_DEAD)) && refresh) {
 		if ((*rc = scan(p, false)) != 0)
 			return NULL;
-		e = find(p, oid.bytes);
+		e = mlops__ptable_find(&p->t, oid.bytes);
 	}
 	return e && !(e->flags & F_DEAD) ? e : NULL;
 }
@@ -593,7 +488,7 @@ int mlops__packs_append(fs_packs *p, const char *key, const void *data, size_t s
 		return rc;
 	}
 	if (!rc)
-		rc = insert(p, oid.bytes, p->wpack, off, size, F_PENDING, true);
+		rc = mlops__ptable_insert(&p->t, oid.bytes, p->wpack, off, size, F_PENDING, true);
 	if (rc)
 		return rc;
 	p->wcount++;
@@ -649,8 +544,8 @@ static int write_file(fs_packs *p, const char *name, const uint8_t *data, size_t
 static int publish(fs_packs *p, bool sync)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < p->cap; i++)
-		n += p->tab[i].pack == p->wpack && !(p->tab[i].flags & F_DEAD);
+	for (size_t i = 0; i < p->t.cap; i++)
+		n += p->t.tab[i].pack == p->wpack && !(p->t.tab[i].flags & F_DEAD);
 	if (!n) {
 		drop_writer(p);
 		return 0;
@@ -663,9 +558,9 @@ static int publish(fs_packs *p, bool sync)
 	if (rc)
 		goto out;
 	size_t k = 0;
-	for (size_t i = 0; i < p->cap; i++)
-		if (p->tab[i].pack == p->wpack && !(p->tab[i].flags & F_DEAD))
-			v[k++] = &p->tab[i];
+	for (size_t i = 0; i < p->t.cap; i++)
+		if (p->t.tab[i].pack == p->wpack && !(p->t.tab[i].flags & F_DEAD))
+			v[k++] = &p->t.tab[i];
 	qsort(v, n, sizeof(*v), cmp_key);
 	memcpy(idx, FS_PACK_IDX_MAGIC, 4);
 	mlops__put_le32(idx + 4, FS_PACK_VERSION);
@@ -695,10 +590,10 @@ static int publish(fs_packs *p, bool sync)
 	}
 	pk->size = size;
 	pk->mtime = (int64_t)time(NULL);
-	for (size_t i = 0; i < p->cap;) {
-		entry *e = &p->tab[i];
+	for (size_t i = 0; i < p->t.cap;) {
+		entry *e = &p->t.tab[i];
 		if (e->pack == p->wpack && (e->flags & F_DEAD)) {
-			erase(p, e);
+			mlops__ptable_erase(&p->t, e);
 			continue;
 		}
 		if (e->pack == p->wpack)
@@ -729,8 +624,8 @@ static int collect(fs_packs *p, bool sync)
 	int rc = 0;
 	uint8_t *buf = NULL;
 	size_t buf_cap = 0;
-	for (size_t i = 0; any && i < p->cap && !rc; i++) {
-		entry *e = &p->tab[i];
+	for (size_t i = 0; any && i < p->t.cap && !rc; i++) {
+		entry *e = &p->t.tab[i];
 		if (e->pack == NO_PACK || e->pack >= npacks || !old[e->pack] || (e->flags & F_DEAD))
 			continue;
 		if (e->size > buf_cap) {
@@ -787,7 +682,7 @@ static int collect(fs_packs *p, bool sync)
 			break;
 	}
 	if (any) {
-		erase_packs(p, old, npacks);
+		mlops__ptable_erase_packs(&p->t, old, npacks);
 		for (size_t i = 0; i < npacks; i++)
 			if (old[i])
 				free_pack(p, &p->packs[i]);
@@ -857,8 +752,8 @@ int mlops__packs_list(fs_packs *p, mlops_backend_list_cb cb, void *payload)
 	p->listing = true;
 	char hex[MLOPS_OID_BUFSIZE];
 	int64_t now = (int64_t)time(NULL);
-	for (size_t i = 0; i < p->cap && !rc; i++) {
-		const entry *e = &p->tab[i];
+	for (size_t i = 0; i < p->t.cap && !rc; i++) {
+		const entry *e = &p->t.tab[i];
 		if (e->pack == NO_PACK || (e->flags & F_DEAD))
 			continue;
 		mlops__oid_to_hex(hex, (const mlops_oid *)e->key);

@@ -59,6 +59,33 @@ int mlops__packs_damage(const fs_packs *p);
 /* Remove what a crashed writer left: pack data without an index and temporary indexes older than max_age_s. */
 void mlops__packs_remove_stale(fs_packs *p, int64_t max_age_s);
 
+/* --- the key table (fs_pack_table.c), used by fs_pack.c only --- */
+
+#define FS_NO_PACK UINT32_MAX
+
+typedef struct fs_pentry {
+	uint8_t key[16];
+	uint32_t pack;   /* index of the pack; FS_NO_PACK marks an empty slot */
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t size;
+} fs_pentry;
+
+typedef struct fs_ptable {
+	fs_pentry *tab;
+	size_t cap, count;
+} fs_ptable;
+
+fs_pentry *mlops__ptable_find(const fs_ptable *t, const uint8_t key[16]);
+/* Insert, or with replace overwrite an existing entry of the same key (without replace the old one stays). */
+int mlops__ptable_insert(fs_ptable *t, const uint8_t key[16], uint32_t pack, uint64_t offset, uint64_t size,
+                         uint32_t flags, bool replace);
+/* Remove e; the entry that moves into its slot (if any) must be looked at again by a caller that iterates. */
+void mlops__ptable_erase(fs_ptable *t, fs_pentry *e);
+/* Remove every entry whose pack < ndrop has drop[pack] set. */
+void mlops__ptable_erase_packs(fs_ptable *t, const bool *drop, size_t ndrop);
+void mlops__ptable_free(fs_ptable *t);
+
 /* --- the writer (fs_pack_write.c), used by fs_pack.c only --- */
 
 /* Create packs/<name>.pack under rootfd and start writing it; O_DIRECT where the file system allows it, so that a
