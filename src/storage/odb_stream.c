@@ -69,7 +69,7 @@ struct mlops_odb_writer {
 	int level;
 	wbatch batch[BATCH_COUNT];
 	/* fill >= cut >= check >= write: batches [cut, fill) wait to be cut, [check, cut) to be checked, [write, check)
-	 * are being encoded and written. fill and check move on the caller's thread, cut on the cutting one. */
+	 * are being encoded and written. fill, check and write move on the caller's thread, cut on the cutting one. */
 	uint64_t fill, cut, check, write;
 	uint8_t *carry;        /* uncut tail of the last batch cut; the cutting thread's, like hasher */
 	size_t carry_len;
