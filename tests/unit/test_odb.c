@@ -743,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_writer_thread_fault),
 		cmocka_unit_test(test_writer_interleaved),
 		cmocka_unit_test(test_writer_same_blobs),
+		cmocka_unit_test(test_codec_choice),
 	};
 	return cmocka_run_group_tests_name("odb", tests, NULL, NULL);
 }
