@@ -87,7 +87,7 @@ static double cpu0;
 static void row(const char *what, const char *data, double bytes, double s, const char *extra)
 {
 	double cpu = cpu_now() - cpu0;
-	printf("%-18s %-7s %8.0f MB/s %8.3f s %8.3f s cpu %s\n", what, data, bytes / s / 1e6, s, cpu,
+	printf("%-24s %-7s %8.0f MB/s %8.3f s %8.3f s cpu %s\n", what, data, bytes / s / 1e6, s, cpu,
 	       extra ? extra : "");
 }
 
@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("bench_objects: %.0f MiB per run, stores under %s\n", (double)n / 1048576.0, dir);
-	printf("%-18s %-7s %13s %10s %12s\n", "operation", "data", "throughput", "wall", "cpu");
+	printf("%-24s %-7s %13s %10s %12s\n", "operation", "data", "throughput", "wall", "cpu");
 	fill_random(data, n, 42);
 	memcpy(dst, data, cpy); /* fault the pages in */
 
