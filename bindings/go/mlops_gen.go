@@ -1292,7 +1292,7 @@ func mlops_store_info_get(out *C.mlops_store_info, store *C.mlops_store) error {
 	return nil
 }
 
-// mlops_store_verify wraps the C function of that name. Check the whole store without modifying it: SQLite integrity_check and foreign_key_check, every blob re-hashed, every referenced object present. Returns 0 when the check ran (even if it found problems: look at *out); a store with problems also gets a JSON report in *out_report when out_report is not NULL: [{"kind":"corrupt"|"missing"|"metadata","object":"<id or table>","message":"..."}], released with mlops_free(). *out_report is NULL when nothing was found.
+// mlops_store_verify wraps the C function of that name. Check the whole store without modifying it: SQLite integrity_check and foreign_key_check, every blob re-hashed, every referenced object present. Returns 0 when the check ran (even if it found problems: look at *out); a store with problems also gets a JSON report in *out_report when out_report is not NULL: [{"kind":"corrupt"|"missing"|"metadata","object":"<id or table>","message":"..."}], released with mlops_free(); damage in the blob backend itself (a damaged pack index of the fs backend) is a "corrupt" entry with object "objects", and the objects it held are then reported as missing. *out_report is NULL when nothing was found.
 func mlops_store_verify(out *C.mlops_verify_stats, out_report **C.char, store *C.mlops_store) error {
 	if callTrace != nil {
 		callTrace("mlops_store_verify")

@@ -98,7 +98,9 @@ typedef struct mlops_verify_stats {
  * Check the whole store without modifying it: SQLite integrity_check and foreign_key_check, every blob re-hashed,
  * every referenced object present. Returns 0 when the check ran (even if it found problems: look at *out);
  * a store with problems also gets a JSON report in *out_report when out_report is not NULL:
- * [{"kind":"corrupt"|"missing"|"metadata","object":"<id or table>","message":"..."}], released with mlops_free().
+ * [{"kind":"corrupt"|"missing"|"metadata","object":"<id or table>","message":"..."}], released with mlops_free();
+ * damage in the blob backend itself (a damaged pack index of the fs backend) is a "corrupt" entry with object
+ * "objects", and the objects it held are then reported as missing.
  * *out_report is NULL when nothing was found.
  */
 MLOPS_API int mlops_store_verify(mlops_verify_stats *out, char **out_report, mlops_store *store);

@@ -146,6 +146,14 @@ static int check_all_blobs(vstate *v)
 {
 	key_list l = { NULL, 0, 0 };
 	int rc = mlops__odb_list(v->store->odb, collect_key, &l);
+	if (rc == MLOPS_ECORRUPT) {
+		/* A damaged part of the backend (a pack index) was reported after every readable blob was listed:
+		   report it, and check what was listed; objects it held then show up as missing. */
+		v->st->objects_corrupt++;
+		problem(v, "corrupt", "objects", mlops_error_last()->message);
+		mlops__error_reset();
+		rc = 0;
+	}
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		mlops_oid id;
 		if (strlen(l.keys[i]) != MLOPS_OID_HEXLEN || mlops__oid_from_hex(&id, l.keys[i]) != 0) {

@@ -524,6 +524,22 @@ static void test_store_gc_verify(void **state)
 	assert_int_equal(vs.objects_corrupt, 1);
 	th_assert_rc(mlops_object_get(&back, &bn, s, keep), MLOPS_ECORRUPT);
 	mlops_store_free(s);
+	/* A damaged pack index: verify reports it, and the chunks it indexed as missing, instead of failing. */
+	size_t plen = strlen(pk);
+	char *idx = mlops__sprintf("%.*s.idx", (int)(plen - 5), pk);
+	assert_int_equal(truncate(idx, 40), 0);
+	th_ok(mlops_store_open(&s, dir, NULL));
+	char *report = NULL;
+	th_ok(mlops_store_verify(&vs, &report, s));
+	assert_non_null(report);
+	assert_non_null(strstr(report, "damaged"));
+	assert_true(vs.objects_corrupt >= 1);
+	assert_true(vs.objects_missing >= 1);
+	mlops_free(report);
+	mlops_gc_stats gs2 = MLOPS_GC_STATS_INIT;
+	th_assert_rc(mlops_store_gc(&gs2, s, &go), MLOPS_ECORRUPT); /* gc does not sweep what it cannot see */
+	mlops_store_free(s);
+	free(idx);
 	free(pk);
 	free(packs);
 	free(objects);
