@@ -1,11 +1,13 @@
 /*
  * Store handle tests: layouts (directory, single file, memory, custom and registered backends), options,
  * read-only and must-exist opens, format versions, store info, the actor, and destruction in any order.
- * Migrations and the committed tests/data/store-v1 fixture are in test_store_migrate.inc; the object API, pins
+ * Migrations and the committed tests/data/store-v1 and store-v2 fixtures are in test_store_migrate.inc; the object API, pins
  * and the audit log in test_store_objects.inc.
  *
- * Run with MLOPS_GENERATE_FIXTURE=<dir> to write a fresh fixture store into <dir> instead of testing.
+ * Run with MLOPS_GENERATE_FIXTURE=<dir> to write a fresh fixture store (of the current format) into <dir> instead
+ * of testing.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -627,6 +629,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_readonly_needs_migration),
 		cmocka_unit_test(test_module_migration),
 		cmocka_unit_test(test_fixture_v1),
+		cmocka_unit_test(test_fixture_v2),
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_audit_internal),
