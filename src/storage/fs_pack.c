@@ -23,6 +23,9 @@
 #define F_DEAD 1u
 #define F_PENDING 2u
 #define MAX_OPEN_PACKS 64
+#define SMALL_PACK_BYTES (8ull << 20)
+#define SMALL_PACKS_MAX 32             /* this many small packs are merged into one at the next flush */
+#define MERGE_MAX_BYTES (256ull << 20)  /* at most this much pack data is merged by one flush */
 #define RACY_NS 2000000000ll       /* a directory changed this recently may change again within its mtime tick */
 #define RACY_RESCAN_NS 100000000ll
 
@@ -35,6 +38,7 @@ typedef struct pack {
 	uint64_t size;
 	size_t ndead;
 	bool seen;
+	bool damaged;    /* its index could not be read: never rewritten or merged (that would drop its data) */
 } pack;
 
 struct fs_packs {
@@ -187,6 +191,7 @@ static int load_index(fs_packs *p, const char *name)
 	}
 	if (why) {
 		note_damage(p, name, why);
+		k->damaged = true;
 		goto out;
 	}
 	for (uint64_t i = 0; i < count && !rc; i++) {
@@ -610,6 +615,33 @@ out:
 	return rc;
 }
 
+/* Choose the packs to rewrite: every pack holding removed blobs and, once SMALL_PACKS_MAX packs are small (many
+ * flushes of a few dozen blobs each), small packs up to MERGE_MAX_BYTES, so that readers keep finding few files to
+ * open and few indexes to read. */
+static bool pick(const fs_packs *p, bool *old, size_t npacks)
+{
+	bool any = false;
+	size_t small = 0;
+	for (size_t i = 0; i < npacks; i++) {
+		const pack *k = &p->packs[i];
+		if (!k->name || k->damaged || (p->w && i == p->wpack))
+			continue;
+		any |= old[i] = k->ndead > 0;
+		small += k->size < SMALL_PACK_BYTES;
+	}
+	if (small < SMALL_PACKS_MAX)
+		return any;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < npacks && bytes < MERGE_MAX_BYTES; i++) {
+		const pack *k = &p->packs[i];
+		if (k->name && !k->damaged && !(p->w && i == p->wpack) && k->size < SMALL_PACK_BYTES && !old[i]) {
+			old[i] = any = true;
+			bytes += k->size;
+		}
+	}
+	return any;
+}
+
 /* Rewrite every pack holding removed blobs: survivors go to a new pack, which is published before the old index
  * and data are unlinked. */
 static int collect(fs_packs *p, bool sync)
@@ -618,9 +650,7 @@ static int collect(fs_packs *p, bool sync)
 	bool *old = mlops__calloc(npacks ? npacks : 1, sizeof(bool));
 	if (!old)
 		return MLOPS_ENOMEM;
-	bool any = false;
-	for (size_t i = 0; i < npacks; i++)
-		any |= old[i] = p->packs[i].name && p->packs[i].ndead > 0 && !(p->w && i == p->wpack);
+	bool any = pick(p, old, npacks);
 	int rc = 0;
 	uint8_t *buf = NULL;
 	size_t buf_cap = 0;
@@ -638,6 +668,11 @@ static int collect(fs_packs *p, bool sync)
 			buf_cap = e->size;
 		}
 		rc = pread_pack(p, &p->packs[e->pack], buf, e->size, e->offset);
+		if (rc == -ENOENT && !p->packs[e->pack].ndead) {
+			/* Merged by another process meanwhile: its blobs are in that process's new pack. */
+			rc = 0;
+			continue;
+		}
 		if (rc == -ENOENT)
 			rc = mlops__error_errno(ENOENT, "fs backend: pack '%s/%s.pack' vanished while it was rewritten",
 			                        p->dirpath, p->packs[e->pack].name);

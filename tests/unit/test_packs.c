@@ -310,6 +310,29 @@ static void test_remove_pending(void **state)
 	mlops_backend_free(o);
 }
 
+/* Many small batches: once 32 packs are small, a flush merges them into one, and nothing is lost on the way. */
+static void test_small_packs_merged(void **state)
+{
+	fixture *f = *state;
+	const unsigned per = 30, batches = 40;
+	int most = 0;
+	for (unsigned b = 0; b < batches; b++) {
+		write_blobs(f->b, b * per, (b + 1) * per, 0);
+		th_ok(f->b->flush(f->b));
+		int n = count_suffix(f, ".idx");
+		assert_int_equal(count_suffix(f, ".pack"), n);
+		if (n > most)
+			most = n;
+	}
+	assert_int_equal(most, 31);  /* the 32nd small pack triggered the merge */
+	assert_int_equal(count_suffix(f, ".idx"), 1 + (int)(batches - 32));
+	mlops_backend *o = other(f);
+	for (unsigned i = 0; i < batches * per; i++)
+		expect_blob(o, i, 0);
+	assert_int_equal(list_all(o, 0).count, batches * per);
+	mlops_backend_free(o);
+}
+
 /* A damaged index: its blobs are unreadable, list names it after listing everything else, nothing crashes. */
 static void test_damaged_index(void **state)
 {
@@ -336,6 +359,16 @@ static void test_damaged_index(void **state)
 	mlops_backend_free(o);
 	o = other(f);
 	list_all(o, MLOPS_ECORRUPT);
+	/* Merging small packs leaves the damaged one alone (its data may still be recovered by hand). */
+	for (unsigned k = 0; k < 33; k++) {
+		write_blobs(o, 1000 + k * 30, 1000 + (k + 1) * 30, 0);
+		th_ok(o->flush(o));
+	}
+	assert_true(count_suffix(f, ".idx") <= 3);
+	struct stat st;
+	assert_int_equal(stat(idx, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	expect_blob(o, 1000 + 32 * 30 + 29, 0);
 	mlops_backend_free(o);
 	free(idx);
 }
@@ -557,6 +590,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_rewrites, setup_normal, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_rewrites, setup_off, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_pending, setup_normal, teardown),
+		cmocka_unit_test_setup_teardown(test_small_packs_merged, setup_normal, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_index, setup_normal, teardown),
 		cmocka_unit_test_setup_teardown(test_touch, setup_normal, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_before_publish, setup_normal, teardown),
