@@ -17,50 +17,8 @@
 
 #include "storage/backends.h"
 #include "storage/fs_pack.h"
+#include "storage/fs_pack_int.h"
 #include "util/util.h"
-
-#define NO_PACK FS_NO_PACK
-#define F_DEAD 1u
-#define F_PENDING 2u
-#define MAX_OPEN_PACKS 64
-#define SMALL_PACK_BYTES (8ull << 20)
-#define SMALL_PACKS_MAX 32             /* this many small packs are merged into one at the next flush */
-#define MERGE_MAX_BYTES (256ull << 20)  /* at most this much pack data is merged by one flush */
-#define RACY_NS 2000000000ll       /* a directory changed this recently may change again within its mtime tick */
-#define RACY_RESCAN_NS 100000000ll
-
-typedef fs_pentry entry;
-
-typedef struct pack {
-	char *name;      /* "pack-<16 hex>"; NULL: free slot */
-	int fd;          /* read descriptor, -1 until needed */
-	int64_t mtime;   /* of the index: the time of every blob in the pack */
-	uint64_t size;
-	size_t ndead;
-	bool seen;
-	bool damaged;    /* its index could not be read: never rewritten or merged (that would drop its data) */
-} pack;
-
-struct fs_packs {
-	int rootfd;
-	char *root;
-	char *dirpath;   /* <root>/packs */
-	int dirfd;       /* -1 until the directory exists */
-	fs_ptable t;     /* every packed blob */
-	pack *packs;
-	size_t npacks, packs_cap;
-	int nopen;
-	bool scanned, listing;
-	struct timespec dir_mtime;
-	int64_t last_scan_ns;
-	char *damage;    /* the first damaged index found, reported by list */
-	fs_packw *w;     /* the pack being written */
-	uint32_t wpack;
-	size_t wcount;
-	uint64_t wbytes;
-	mlops_keymap lost; /* keys acknowledged by write() whose pack failed, not written again since */
-	char *lost_why;
-};
 
 static int64_t now_ns(void)
 {
@@ -80,7 +38,7 @@ static void close_pack(fs_packs *p, pack *k)
 	}
 }
 
-static void free_pack(fs_packs *p, pack *k)
+void mlops__packs_free_pack(fs_packs *p, pack *k)
 {
 	close_pack(p, k);
 	free(k->name);
@@ -214,7 +172,7 @@ static bool pack_name(const char *d_name, char name[32])
 	return true;
 }
 
-static void forget_published(fs_packs *p)
+void mlops__packs_forget_published(fs_packs *p)
 {
 	bool *drop = mlops__calloc(p->npacks ? p->npacks : 1, sizeof(bool));
 	for (size_t i = 0; i < p->npacks; i++)
@@ -224,14 +182,14 @@ static void forget_published(fs_packs *p)
 		mlops__ptable_erase_packs(&p->t, drop, p->npacks);
 		for (size_t i = 0; i < p->npacks; i++)
 			if (drop[i])
-				free_pack(p, &p->packs[i]);
+				mlops__packs_free_pack(p, &p->packs[i]);
 	}
 	free(drop);
 }
 
 /* Bring the table up to date with the pack directory. When a pack vanished (rewritten elsewhere), every index is
  * read again: a blob may also sit in another pack whose entry was skipped as a duplicate. */
-static int scan(fs_packs *p, bool force)
+int mlops__packs_scan(fs_packs *p, bool force)
 {
 	if (p->listing)
 		return 0;
@@ -281,11 +239,11 @@ static int scan(fs_packs *p, bool force)
 	p->last_scan_ns = now;
 	p->scanned = true;
 	if (vanished) {
-		forget_published(p);
+		mlops__packs_forget_published(p);
 		free(p->damage);
 		p->damage = NULL;
 		p->scanned = false;
-		return scan(p, true);
+		return mlops__packs_scan(p, true);
 	}
 	return 0;
 }
@@ -308,7 +266,7 @@ int mlops__packs_new(fs_packs **out, int rootfd, const char *root)
 	return 0;
 }
 
-static void drop_writer(fs_packs *p)
+void mlops__packs_drop_writer(fs_packs *p)
 {
 	if (!p->w)
 		return;
@@ -320,14 +278,14 @@ static void drop_writer(fs_packs *p)
 	}
 	mlops__packw_free(p->w, true);
 	p->w = NULL;
-	free_pack(p, &p->packs[p->wpack]);
+	mlops__packs_free_pack(p, &p->packs[p->wpack]);
 	p->wcount = 0;
 	p->wbytes = 0;
 }
 
 /* The pack being written failed: forget it, but remember its blobs, whose writes had succeeded, until they are
  * written again; the next flush reports them (once), so no caller commits metadata that points at them. */
-static void abandon(fs_packs *p)
+void mlops__packs_abandon(fs_packs *p)
 {
 	if (!p->w)
 		return;
@@ -342,7 +300,7 @@ static void abandon(fs_packs *p)
 				break;
 		}
 	}
-	drop_writer(p);
+	mlops__packs_drop_writer(p);
 }
 
 void mlops__packs_rewritten(fs_packs *p, const char *key)
@@ -355,11 +313,11 @@ void mlops__packs_free(fs_packs *p)
 {
 	if (!p)
 		return;
-	drop_writer(p);
+	mlops__packs_drop_writer(p);
 	mlops__keymap_clear(&p->lost);
 	free(p->lost_why);
 	for (size_t i = 0; i < p->npacks; i++)
-		free_pack(p, &p->packs[i]);
+		mlops__packs_free_pack(p, &p->packs[i]);
 	free(p->packs);
 	mlops__ptable_free(&p->t);
 	if (p->dirfd >= 0)
@@ -380,7 +338,7 @@ static entry *lookup(fs_packs *p, const char *key, bool refresh, int *rc)
 	}
 	entry *e = mlops__ptable_find(&p->t, oid.bytes);
 	if ((!e || (e->flags & F_DEAD)) && refresh) {
-		if ((*rc = scan(p, false)) != 0)
+		if ((*rc = mlops__packs_scan(p, false)) != 0)
 			return NULL;
 		e = mlops__ptable_find(&p->t, oid.bytes);
 	}
@@ -394,7 +352,7 @@ int mlops__packs_has(fs_packs *p, const char *key, bool refresh)
 	return rc ? rc : e != NULL;
 }
 
-static int pread_pack(fs_packs *p, pack *k, void *buf, size_t size, uint64_t offset)
+int mlops__packs_pread_pack(fs_packs *p, pack *k, void *buf, size_t size, uint64_t offset)
 {
 	if (k->fd < 0) {
 		if (p->nopen >= MAX_OPEN_PACKS)
@@ -422,17 +380,17 @@ static int read_entry(fs_packs *p, const char *key, entry *e, void *buf)
 	uint64_t size = e->size;
 	if (p->w && e->pack == p->wpack)
 		return mlops__packw_pread(p->w, buf, size, e->offset);
-	int rc = pread_pack(p, &p->packs[e->pack], buf, size, e->offset);
+	int rc = mlops__packs_pread_pack(p, &p->packs[e->pack], buf, size, e->offset);
 	if (rc != -ENOENT)
 		return rc;
-	if ((rc = scan(p, true)) != 0) /* may move or free e */
+	if ((rc = mlops__packs_scan(p, true)) != 0) /* may move or free e */
 		return rc;
 	entry *again = lookup(p, key, false, &rc);
 	if (!again)
 		return rc ? rc : MLOPS_ENOTFOUND;
 	if (again->size != size)
 		return MLOPS_ENOTFOUND;
-	rc = pread_pack(p, &p->packs[again->pack], buf, again->size, again->offset);
+	rc = mlops__packs_pread_pack(p, &p->packs[again->pack], buf, again->size, again->offset);
 	if (rc == -ENOENT)
 		return MLOPS_ENOTFOUND;
 	return rc;
@@ -460,7 +418,7 @@ int mlops__packs_read(fs_packs *p, const char *key, void **out, size_t *out_size
 	return 0;
 }
 
-static int start_writer(fs_packs *p)
+int mlops__packs_start_writer(fs_packs *p)
 {
 	int rc = open_dir(p, true);
 	if (rc)
@@ -473,7 +431,7 @@ static int start_writer(fs_packs *p)
 		return rc;
 	p->packs[p->wpack].seen = true;
 	if ((rc = mlops__packw_new(&p->w, p->dirfd, p->dirpath, name)) != 0) {
-		free_pack(p, &p->packs[p->wpack]);
+		mlops__packs_free_pack(p, &p->packs[p->wpack]);
 		return rc;
 	}
 	p->wcount = 0;
@@ -486,10 +444,10 @@ int mlops__packs_append(fs_packs *p, const char *key, const void *data, size_t s
 	mlops_oid oid;
 	int rc = mlops__oid_from_hex(&oid, key);
 	if (!rc && !p->w)
-		rc = start_writer(p);
+		rc = mlops__packs_start_writer(p);
 	uint64_t off;
 	if (!rc && (rc = mlops__packw_append(p->w, data, size, &off)) != 0) {
-		abandon(p);
+		mlops__packs_abandon(p);
 		return rc;
 	}
 	if (!rc)
@@ -509,238 +467,6 @@ size_t mlops__packs_pending_count(const fs_packs *p)
 uint64_t mlops__packs_pending_bytes(const fs_packs *p)
 {
 	return p->w ? p->wbytes : 0;
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	return memcmp(*(const entry *const *)a, *(const entry *const *)b, 16);
-}
-
-static int write_file(fs_packs *p, const char *name, const uint8_t *data, size_t n, bool sync)
-{
-	int fd = openat(p->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return mlops__error_errno(errno, "fs backend: cannot create '%s/%s'", p->dirpath, name);
-	int err = 0;
-	while (n > 0 && !err) {
-		ssize_t r = write(fd, data, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			err = r < 0 ? errno : EIO;
-		else {
-			data += r;
-			n -= (size_t)r;
-		}
-	}
-	if (!err && sync && fdatasync(fd) != 0)
-		err = errno;
-	if (close(fd) != 0 && !err)
-		err = errno;
-	if (err) {
-		unlinkat(p->dirfd, name, 0);
-		return mlops__error_errno(err, "fs backend: cannot write '%s/%s'", p->dirpath, name);
-	}
-	return 0;
-}
-
-/* Make the pack being written durable and visible: data, then the index under a temporary name, then the rename
- * that publishes it. A pack whose blobs were all removed meanwhile is dropped instead. */
-static int publish(fs_packs *p, bool sync)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->t.cap; i++)
-		n += p->t.tab[i].pack == p->wpack && !(p->t.tab[i].flags & F_DEAD);
-	if (!n) {
-		drop_writer(p);
-		return 0;
-	}
-	entry **v = mlops__calloc(n, sizeof(*v));
-	size_t len = FS_PACK_IDX_HEADER + n * FS_PACK_IDX_ENTRY + 8;
-	uint8_t *idx = mlops__malloc(len);
-	uint64_t size = 0;
-	int rc = !v || !idx ? MLOPS_ENOMEM : mlops__packw_finish(p->w, sync, &size);
-	if (rc)
-		goto out;
-	size_t k = 0;
-	for (size_t i = 0; i < p->t.cap; i++)
-		if (p->t.tab[i].pack == p->wpack && !(p->t.tab[i].flags & F_DEAD))
-			v[k++] = &p->t.tab[i];
-	qsort(v, n, sizeof(*v), cmp_key);
-	memcpy(idx, FS_PACK_IDX_MAGIC, 4);
-	mlops__put_le32(idx + 4, FS_PACK_VERSION);
-	mlops__put_le64(idx + 8, n);
-	mlops__put_le64(idx + 16, size);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = idx + FS_PACK_IDX_HEADER + i * FS_PACK_IDX_ENTRY;
-		memcpy(e, v[i]->key, 16);
-		mlops__put_le64(e + 16, v[i]->offset);
-		mlops__put_le64(e + 24, v[i]->size);
-	}
-	mlops__put_le64(idx + len - 8, mlops__hash64(idx, len - 8));
-	pack *pk = &p->packs[p->wpack];
-	char tmp[64], fin[64];
-	snprintf(tmp, sizeof(tmp), "tmp-%s.idx", pk->name);
-	snprintf(fin, sizeof(fin), "%s.idx", pk->name);
-	if ((rc = write_file(p, tmp, idx, len, sync)) != 0)
-		goto out;
-	if (renameat(p->dirfd, tmp, p->dirfd, fin) != 0) {
-		rc = mlops__error_errno(errno, "fs backend: cannot rename '%s/%s' to '%s'", p->dirpath, tmp, fin);
-		unlinkat(p->dirfd, tmp, 0);
-		goto out;
-	}
-	if (sync && fsync(p->dirfd) != 0) {
-		rc = mlops__error_errno(errno, "fs backend: cannot fsync directory '%s'", p->dirpath);
-		goto out;
-	}
-	pk->size = size;
-	pk->mtime = (int64_t)time(NULL);
-	for (size_t i = 0; i < p->t.cap;) {
-		entry *e = &p->t.tab[i];
-		if (e->pack == p->wpack && (e->flags & F_DEAD)) {
-			mlops__ptable_erase(&p->t, e);
-			continue;
-		}
-		if (e->pack == p->wpack)
-			e->flags &= ~F_PENDING;
-		i++;
-	}
-	mlops__packw_free(p->w, false);
-	p->w = NULL;
-	p->wcount = 0;
-	p->wbytes = 0;
-out:
-	free(v);
-	free(idx);
-	return rc;
-}
-
-/* Choose the packs to rewrite: every pack holding removed blobs and, once SMALL_PACKS_MAX packs are small (many
- * flushes of a few dozen blobs each), small packs up to MERGE_MAX_BYTES, so that readers keep finding few files to
- * open and few indexes to read. */
-static bool pick(const fs_packs *p, bool *old, size_t npacks)
-{
-	bool any = false;
-	size_t small = 0;
-	for (size_t i = 0; i < npacks; i++) {
-		const pack *k = &p->packs[i];
-		if (!k->name || k->damaged || (p->w && i == p->wpack))
-			continue;
-		any |= old[i] = k->ndead > 0;
-		small += k->size < SMALL_PACK_BYTES;
-	}
-	if (small < SMALL_PACKS_MAX)
-		return any;
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < npacks && bytes < MERGE_MAX_BYTES; i++) {
-		const pack *k = &p->packs[i];
-		if (k->name && !k->damaged && !(p->w && i == p->wpack) && k->size < SMALL_PACK_BYTES && !old[i]) {
-			old[i] = any = true;
-			bytes += k->size;
-		}
-	}
-	return any;
-}
-
-/* Rewrite every pack holding removed blobs: survivors go to a new pack, which is published before the old index
- * and data are unlinked. */
-static int collect(fs_packs *p, bool sync)
-{
-	size_t npacks = p->npacks;
-	bool *old = mlops__calloc(npacks ? npacks : 1, sizeof(bool));
-	if (!old)
-		return MLOPS_ENOMEM;
-	bool any = pick(p, old, npacks);
-	int rc = 0;
-	uint8_t *buf = NULL;
-	size_t buf_cap = 0;
-	for (size_t i = 0; any && i < p->t.cap && !rc; i++) {
-		entry *e = &p->t.tab[i];
-		if (e->pack == NO_PACK || e->pack >= npacks || !old[e->pack] || (e->flags & F_DEAD))
-			continue;
-		if (e->size > buf_cap) {
-			uint8_t *nb = mlops__realloc(buf, e->size);
-			if (!nb) {
-				rc = MLOPS_ENOMEM;
-				break;
-			}
-			buf = nb;
-			buf_cap = e->size;
-		}
-		rc = pread_pack(p, &p->packs[e->pack], buf, e->size, e->offset);
-		if (rc == -ENOENT && !p->packs[e->pack].ndead) {
-			/* Merged by another process meanwhile: its blobs are in that process's new pack. */
-			rc = 0;
-			continue;
-		}
-		if (rc == -ENOENT)
-			rc = mlops__error_errno(ENOENT, "fs backend: pack '%s/%s.pack' vanished while it was rewritten",
-			                        p->dirpath, p->packs[e->pack].name);
-		if (!rc && !p->w)
-			rc = start_writer(p);
-		uint64_t off;
-		if (!rc)
-			rc = mlops__packw_append(p->w, buf, e->size, &off);
-		if (!rc) {
-			/* The entry stays in its slot: only its location changes. */
-			e->pack = p->wpack;
-			e->offset = off;
-			e->flags = F_PENDING;
-			p->wcount++;
-			p->wbytes += e->size;
-		}
-	}
-	free(buf);
-	if (!rc && any && p->w)
-		rc = publish(p, sync);
-	if (rc) {
-		/* Forget what was moved and read the indexes again: the old packs are all still there. */
-		drop_writer(p);
-		forget_published(p);
-		p->scanned = false;
-		free(old);
-		int src = scan(p, true);
-		(void)src;
-		return rc;
-	}
-	for (size_t i = 0; any && i < npacks; i++) {
-		if (!old[i])
-			continue;
-		char file[64];
-		snprintf(file, sizeof(file), "%s.idx", p->packs[i].name);
-		if (unlinkat(p->dirfd, file, 0) != 0 && errno != ENOENT)
-			rc = mlops__error_errno(errno, "fs backend: cannot remove '%s/%s'", p->dirpath, file);
-		snprintf(file, sizeof(file), "%s.pack", p->packs[i].name);
-		if (!rc && unlinkat(p->dirfd, file, 0) != 0 && errno != ENOENT)
-			rc = mlops__error_errno(errno, "fs backend: cannot remove '%s/%s'", p->dirpath, file);
-		if (rc)
-			break;
-	}
-	if (any) {
-		mlops__ptable_erase_packs(&p->t, old, npacks);
-		for (size_t i = 0; i < npacks; i++)
-			if (old[i])
-				free_pack(p, &p->packs[i]);
-	}
-	free(old);
-	return rc;
-}
-
-int mlops__packs_flush(fs_packs *p, bool sync)
-{
-	int rc = p->w ? publish(p, sync) : 0;
-	if (rc)
-		abandon(p);
-	else if (p->lost.count)
-		rc = mlops__error(MLOPS_EIO, "fs backend: %zu blobs written since the last flush were lost when their pack "
-		                  "failed (%s); write them again", p->lost.count, p->lost_why ? p->lost_why : "unknown");
-	if (rc) {
-		mlops__keymap_clear(&p->lost);
-		free(p->lost_why);
-		p->lost_why = NULL;
-		return rc;
-	}
-	return collect(p, sync);
 }
 
 int mlops__packs_remove(fs_packs *p, const char *key)
@@ -774,14 +500,14 @@ int mlops__packs_touch(fs_packs *p, const char *key)
 		if (errno != ENOENT || attempt > 0)
 			return mlops__error_errno(errno, "fs backend: cannot touch '%s/%s'", p->dirpath, file);
 		/* Rewritten by another process: touch the pack that holds the blob now. */
-		if ((rc = scan(p, true)) != 0)
+		if ((rc = mlops__packs_scan(p, true)) != 0)
 			return rc;
 	}
 }
 
 int mlops__packs_list(fs_packs *p, mlops_backend_list_cb cb, void *payload)
 {
-	int rc = scan(p, true);
+	int rc = mlops__packs_scan(p, true);
 	if (rc)
 		return rc;
 	p->listing = true;

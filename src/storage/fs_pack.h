@@ -4,8 +4,9 @@
  *   <objects>/packs/pack-<16 hex>.pack   "MLPK" header, then blob bytes back to back (padded to 4 KiB at the end)
  *   <objects>/packs/pack-<16 hex>.idx    sorted (key, offset, size) entries and a checksum; a pack exists for
  *                                        readers only once its index has been renamed into place
- * fs_pack.c owns the index of every published pack (one hash table over all of them), lookups, reads, list,
- * touch, removal and the rewriting of packs that hold removed blobs; fs_pack_write.c owns the pack being written.
+ * fs_pack.c owns the pack set (the directory, the indexes read into one table over all packs), lookups, reads,
+ * list, touch and removal; fs_pack_flush.c publishes the pack being written and rewrites or merges packs;
+ * fs_pack_write.c writes one pack file; fs_pack_table.c is the key table.
  * Not thread-safe: the fs backend is used by one thread at a time.
  */
 #ifndef MLOPS_STORAGE_FS_PACK_H
