@@ -56,6 +56,8 @@ typedef struct fs_backend {
 	size_t norder, order_cap;
 	uint64_t pending_bytes;
 	size_t batch;            /* blobs written since the last flush */
+	char absent[4][MLOPS_OID_BUFSIZE]; /* keys exists() just found nowhere: their write skips the same stat */
+	unsigned absent_next;
 	fs_packs *packs;
 	uint8_t have_dir[256 / 8]; /* fan-out directories known to exist: saves a mkdirat per blob */
 } fs_backend;
@@ -174,6 +176,18 @@ static bool final_exists(fs_backend *f, const char *key)
 
 static int fs_flush(mlops_backend *b);
 
+/* Whether exists() has just reported key absent (the object store asks before every write); forgets it. */
+static bool just_absent(fs_backend *f, const char *key)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		if (strcmp(f->absent[i], key) == 0) {
+			f->absent[i][0] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
 static int fs_write(mlops_backend *b, const char *key, const void *data, size_t size)
 {
 	fs_backend *f = (fs_backend *)b;
@@ -182,7 +196,7 @@ static int fs_write(mlops_backend *b, const char *key, const void *data, size_t 
 		return rc;
 	if (mlops__keymap_get(&f->pending, key))
 		return 0;
-	if ((rc = mlops__packs_has(f->packs, key, false)) != 0 || final_exists(f, key))
+	if ((rc = mlops__packs_has(f->packs, key, false)) != 0 || (!just_absent(f, key) && final_exists(f, key)))
 		return rc < 0 ? rc : 0;
 	if (f->sync != MLOPS_SYNC_FULL && f->batch++ >= SMALL_BATCH_BLOBS) {
 		rc = mlops__packs_append(f->packs, key, data, size);
@@ -333,8 +347,10 @@ static int fs_exists(mlops_backend *b, int *out, const char *key)
 		*out = 1;
 		return 0;
 	}
-	if (errno == ENOENT)
+	if (errno == ENOENT) {
+		memcpy(f->absent[f->absent_next++ & 3], key, MLOPS_OID_BUFSIZE);
 		return 0;
+	}
 	return mlops__error_errno(errno, "fs backend: cannot stat blob '%s/%s'", f->root, rel);
 }
 
