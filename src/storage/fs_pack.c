@@ -270,11 +270,10 @@ void mlops__packs_drop_writer(fs_packs *p)
 {
 	if (!p->w)
 		return;
-	bool *drop = mlops__calloc(p->npacks, sizeof(bool));
-	if (drop) {
-		drop[p->wpack] = true;
-		mlops__ptable_erase_packs(&p->t, drop, p->npacks);
-		free(drop);
+	for (size_t i = 0; i < p->wcount; i++) {
+		entry *e = mlops__ptable_find(&p->t, p->wkeys[i]);
+		if (e && e->pack == p->wpack)
+			mlops__ptable_erase(&p->t, e);
 	}
 	mlops__packw_free(p->w, true);
 	p->w = NULL;
@@ -292,9 +291,9 @@ void mlops__packs_abandon(fs_packs *p)
 	if (!p->lost_why)
 		p->lost_why = mlops__strdup(mlops_error_last()->message);
 	char hex[MLOPS_OID_BUFSIZE];
-	for (size_t i = 0; i < p->t.cap; i++) {
-		const entry *e = &p->t.tab[i];
-		if (e->pack == p->wpack && !(e->flags & F_DEAD)) {
+	for (size_t i = 0; i < p->wcount; i++) {
+		const entry *e = mlops__ptable_find(&p->t, p->wkeys[i]);
+		if (e && e->pack == p->wpack && !(e->flags & F_DEAD)) {
 			mlops__oid_to_hex(hex, (const mlops_oid *)e->key);
 			if (mlops__keymap_put(&p->lost, hex, p) != 0)
 				break;
@@ -320,6 +319,7 @@ void mlops__packs_free(fs_packs *p)
 		mlops__packs_free_pack(p, &p->packs[i]);
 	free(p->packs);
 	mlops__ptable_free(&p->t);
+	free(p->wkeys);
 	if (p->dirfd >= 0)
 		close(p->dirfd);
 	free(p->damage);
@@ -452,9 +452,22 @@ int mlops__packs_append(fs_packs *p, const char *key, const void *data, size_t s
 	}
 	if (!rc)
 		rc = mlops__ptable_insert(&p->t, oid.bytes, p->wpack, off, size, F_PENDING, true);
-	if (rc)
-		return rc;
-	p->wcount++;
+	if (!rc)
+		rc = mlops__packs_note_pending(p, oid.bytes, size);
+	return rc;
+}
+
+int mlops__packs_note_pending(fs_packs *p, const uint8_t key[16], uint64_t size)
+{
+	if (p->wcount == p->wkeys_cap) {
+		size_t ncap = p->wkeys_cap ? p->wkeys_cap * 2 : 1024;
+		uint8_t(*n)[16] = mlops__realloc(p->wkeys, ncap * sizeof(*n));
+		if (!n)
+			return MLOPS_ENOMEM;
+		p->wkeys = n;
+		p->wkeys_cap = ncap;
+	}
+	memcpy(p->wkeys[p->wcount++], key, 16);
 	p->wbytes += size;
 	return 0;
 }

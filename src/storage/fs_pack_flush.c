@@ -20,6 +20,28 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(*(const entry *const *)a, *(const entry *const *)b, 16);
 }
 
+/* The live entries of the pack being written, sorted by key, each once; NULL (ENOMEM) or *out_n == 0 possible. */
+static entry **pending_entries(fs_packs *p, size_t *out_n)
+{
+	*out_n = 0;
+	entry **v = mlops__calloc(p->wcount ? p->wcount : 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < p->wcount; i++) {
+		entry *e = mlops__ptable_find(&p->t, p->wkeys[i]);
+		if (e && e->pack == p->wpack && !(e->flags & F_DEAD))
+			v[n++] = e;
+	}
+	qsort(v, n, sizeof(*v), cmp_key);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*out_n = k;
+	return v;
+}
+
 static int write_file(fs_packs *p, const char *name, const uint8_t *data, size_t n, bool sync)
 {
 	int fd = openat(p->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -52,25 +74,21 @@ static int write_file(fs_packs *p, const char *name, const uint8_t *data, size_t
  * that publishes it. A pack whose blobs were all removed meanwhile is dropped instead. */
 static int publish(fs_packs *p, bool sync)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < p->t.cap; i++)
-		n += p->t.tab[i].pack == p->wpack && !(p->t.tab[i].flags & F_DEAD);
+	size_t n;
+	entry **v = pending_entries(p, &n);
+	if (!v)
+		return MLOPS_ENOMEM;
 	if (!n) {
+		free(v);
 		mlops__packs_drop_writer(p);
 		return 0;
 	}
-	entry **v = mlops__calloc(n, sizeof(*v));
 	size_t len = FS_PACK_IDX_HEADER + n * FS_PACK_IDX_ENTRY + 8;
 	uint8_t *idx = mlops__malloc(len);
 	uint64_t size = 0;
-	int rc = !v || !idx ? MLOPS_ENOMEM : mlops__packw_finish(p->w, sync, &size);
+	int rc = !idx ? MLOPS_ENOMEM : mlops__packw_finish(p->w, sync, &size);
 	if (rc)
 		goto out;
-	size_t k = 0;
-	for (size_t i = 0; i < p->t.cap; i++)
-		if (p->t.tab[i].pack == p->wpack && !(p->t.tab[i].flags & F_DEAD))
-			v[k++] = &p->t.tab[i];
-	qsort(v, n, sizeof(*v), cmp_key);
 	memcpy(idx, FS_PACK_IDX_MAGIC, 4);
 	mlops__put_le32(idx + 4, FS_PACK_VERSION);
 	mlops__put_le64(idx + 8, n);
@@ -99,15 +117,12 @@ static int publish(fs_packs *p, bool sync)
 	}
 	pk->size = size;
 	pk->mtime = (int64_t)time(NULL);
-	for (size_t i = 0; i < p->t.cap;) {
-		entry *e = &p->t.tab[i];
-		if (e->pack == p->wpack && (e->flags & F_DEAD)) {
+	for (size_t i = 0; i < p->wcount; i++) {
+		entry *e = mlops__ptable_find(&p->t, p->wkeys[i]);
+		if (e && e->pack == p->wpack && (e->flags & F_DEAD))
 			mlops__ptable_erase(&p->t, e);
-			continue;
-		}
-		if (e->pack == p->wpack)
+		else if (e && e->pack == p->wpack)
 			e->flags &= ~F_PENDING;
-		i++;
 	}
 	mlops__packw_free(p->w, false);
 	p->w = NULL;
@@ -190,8 +205,7 @@ static int collect(fs_packs *p, bool sync)
 			e->pack = p->wpack;
 			e->offset = off;
 			e->flags = F_PENDING;
-			p->wcount++;
-			p->wbytes += e->size;
+			rc = mlops__packs_note_pending(p, e->key, e->size);
 		}
 	}
 	free(buf);

@@ -47,7 +47,9 @@ struct fs_packs {
 	char *damage;    /* the first damaged index found, reported by list */
 	fs_packw *w;     /* the pack being written */
 	uint32_t wpack;
-	size_t wcount;
+	uint8_t (*wkeys)[16]; /* keys appended to it, in order (a key written twice is listed twice), so that a
+	                         flush visits them instead of the whole table */
+	size_t wcount, wkeys_cap;
 	uint64_t wbytes;
 	mlops_keymap lost; /* keys acknowledged by write() whose pack failed, not written again since */
 	char *lost_why;
@@ -58,6 +60,8 @@ void mlops__packs_drop_writer(fs_packs *p);
 /* The pack being written failed: forget it, remembering its blobs as lost until they are written again. */
 void mlops__packs_abandon(fs_packs *p);
 int mlops__packs_start_writer(fs_packs *p);
+/* Record that key (size bytes) was appended to the pack being written. */
+int mlops__packs_note_pending(fs_packs *p, const uint8_t key[16], uint64_t size);
 /* Read from a published pack; -ENOENT (no message) when its file is gone. */
 int mlops__packs_pread_pack(fs_packs *p, pack *k, void *buf, size_t size, uint64_t offset);
 /* Forget every published pack and its entries (they are read again by the next scan). */
