@@ -339,6 +339,28 @@ static int cat_run(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- pin / unpin ---- */
 
+/* What pin and unpin print: {"name", "id"} with --json, else one line. */
+static int pin_result(cli_ctx *ctx, const char *name, const char *id, bool pinned)
+{
+	if (ctx->json) {
+		cli_json j;
+
+		cli_json_init(&j, stdout);
+		cli_json_begin_object(&j);
+		cli_json_key(&j, "name");
+		cli_json_string(&j, name);
+		cli_json_key(&j, "id");
+		cli_json_string(&j, id);
+		cli_json_end_object(&j);
+		cli_json_end(&j);
+	} else if (pinned) {
+		printf("pinned %s -> %s\n", name, id);
+	} else {
+		printf("unpinned %s (was %s)\n", name, id);
+	}
+	return CLI_OK;
+}
+
 static const char pin_usage[] =
 	"Usage: mlops [--store DIR] object pin NAME ID\n"
 	"\n"
@@ -362,21 +384,7 @@ static int pin_run(cli_ctx *ctx, int argc, char **argv)
 		snprintf(what, sizeof(what), "object pin '%s'", name);
 		return cli_fail(what);
 	}
-	if (ctx->json) {
-		cli_json j;
-
-		cli_json_init(&j, stdout);
-		cli_json_begin_object(&j);
-		cli_json_key(&j, "name");
-		cli_json_string(&j, name);
-		cli_json_key(&j, "id");
-		cli_json_string(&j, id);
-		cli_json_end_object(&j);
-		cli_json_end(&j);
-	} else {
-		printf("pinned %s -> %s\n", name, id);
-	}
-	return CLI_OK;
+	return pin_result(ctx, name, id, true);
 }
 
 static const char unpin_usage[] =
@@ -401,21 +409,7 @@ static int unpin_run(cli_ctx *ctx, int argc, char **argv)
 	snprintf(what, sizeof(what), "object unpin '%s'", name);
 	if (mlops_object_pin_get(id, store, name) < 0 || mlops_object_unpin(store, name) < 0)
 		return cli_fail(what);
-	if (ctx->json) {
-		cli_json j;
-
-		cli_json_init(&j, stdout);
-		cli_json_begin_object(&j);
-		cli_json_key(&j, "name");
-		cli_json_string(&j, name);
-		cli_json_key(&j, "id");
-		cli_json_string(&j, id);
-		cli_json_end_object(&j);
-		cli_json_end(&j);
-	} else {
-		printf("unpinned %s (was %s)\n", name, id);
-	}
-	return CLI_OK;
+	return pin_result(ctx, name, id, false);
 }
 
 /* ---- the group ---- */
